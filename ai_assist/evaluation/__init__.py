@@ -1,0 +1,1 @@
+"""Offline measurement of the router, search and recommendations."""

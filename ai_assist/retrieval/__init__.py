@@ -1,0 +1,1 @@
+"""Embedders, lexical and dense indexes, and their fusion."""

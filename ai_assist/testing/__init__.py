@@ -1,0 +1,1 @@
+"""Helpers for host projects' tests: factories and light test doubles."""
