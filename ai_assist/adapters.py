@@ -326,9 +326,7 @@ class ModelStoreAdapter(StoreAdapter):
         lines = self.fields("order_line")
         line_model = self.get_order_line_model()
         order_fk = line_model._meta.get_field(lines["order"])
-        qs = model._default_manager.select_related(
-            *self._relations(model, f.values())
-        )
+        qs = model._default_manager.select_related(*self._relations(model, f.values()))
         return qs.prefetch_related(order_fk.remote_field.get_accessor_name())
 
     def to_order(self, obj):

@@ -31,7 +31,8 @@ def check_adapter(app_configs, **kwargs):
     except ImportError as exc:
         return [
             Error(
-                f"AI_ASSIST['STORE_ADAPTER'] cannot be imported: {exc}",
+                f"AI_ASSIST['STORE_ADAPTER'] = {ai_settings.STORE_ADAPTER!r} "
+                f"cannot be imported: {exc}",
                 hint="Give the dotted path of a StoreAdapter subclass, e.g. "
                 "'ai_assist.adapters.ModelStoreAdapter'.",
                 id="ai_assist.E001",
@@ -50,8 +51,7 @@ def check_adapter(app_configs, **kwargs):
         except (LookupError, ValueError):
             errors.append(
                 Error(
-                    f"AI_ASSIST['{key}'] = {label!r} does not name an installed "
-                    "model.",
+                    f"AI_ASSIST['{key}'] = {label!r} does not name an installed model.",
                     hint="Use 'app_label.ModelName' of a model in "
                     "INSTALLED_APPS, or set STORE_ADAPTER to an adapter of "
                     "your own.",
@@ -93,9 +93,7 @@ def _path_exists(model, path):
     for part in path.split("__"):
         if model is None:
             return False
-        field = next(
-            (f for f in model._meta.get_fields() if f.name == part), None
-        )
+        field = next((f for f in model._meta.get_fields() if f.name == part), None)
         if field is None:
             # Properties and methods are allowed as the last step.
             return hasattr(model, part) and part == path.split("__")[-1]

@@ -141,7 +141,9 @@ AI_ASSIST = {
     "PRODUCT_MODEL": "shop.Product",
     "ORDER_MODEL": "shop.Order",
     "ORDER_LINE_MODEL": "shop.OrderLine",
-    "MODEL_CACHE_DIR": os.environ.get("AI_ASSIST_MODEL_CACHE", BASE_DIR / "var" / "models"),
+    "MODEL_CACHE_DIR": os.environ.get(
+        "AI_ASSIST_MODEL_CACHE", BASE_DIR / "var" / "models"
+    ),
 }
 
 LOGGING = {

@@ -15,6 +15,9 @@ from django.db import models
 class Section(models.Model):
     label = models.CharField(max_length=80)
 
+    def __str__(self):
+        return self.label
+
 
 class Item(models.Model):
     uid = models.UUIDField(primary_key=True, default=uuid.uuid4)
@@ -29,6 +32,9 @@ class Item(models.Model):
     link = models.CharField(max_length=200, blank=True)
     added = models.DateTimeField(auto_now_add=True)
 
+    def __str__(self):
+        return self.name
+
 
 class Purchase(models.Model):
     reference = models.CharField(max_length=20, unique=True)
@@ -41,6 +47,9 @@ class Purchase(models.Model):
     dispatched = models.DateTimeField(null=True, blank=True)
     arrived = models.DateTimeField(null=True, blank=True)
 
+    def __str__(self):
+        return self.reference
+
 
 class PurchaseItem(models.Model):
     purchase = models.ForeignKey(
@@ -49,3 +58,6 @@ class PurchaseItem(models.Model):
     item = models.ForeignKey(Item, on_delete=models.CASCADE)
     count = models.PositiveIntegerField()
     cost = models.DecimalField(max_digits=9, decimal_places=2)
+
+    def __str__(self):
+        return f"{self.count} x {self.item}"
