@@ -9,5 +9,6 @@ class AIAssistConfig(AppConfig):
 
     def ready(self):
         from . import checks, receivers  # noqa: F401  (registers them)
+        from .retrieval import receivers as retrieval_receivers  # noqa: F401
 
         receivers.connect_product_signals()

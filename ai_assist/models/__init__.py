@@ -1,1 +1,3 @@
 """The app's models, one module per feature."""
+
+from .retrieval import ProductEmbedding  # noqa: F401

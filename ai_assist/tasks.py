@@ -1,0 +1,28 @@
+"""
+Celery tasks: thin wrappers that take ids and call one service function.
+
+Interactive work (chat replies) goes to ``AI_ASSIST["INTERACTIVE_QUEUE"]``,
+bulk work (indexing, precomputing, banners) to ``AI_ASSIST["BATCH_QUEUE"]``.
+Queue them with ``.delay_on_commit(...)`` so a worker never reads rows that
+are not committed yet.
+"""
+
+from django.db import DatabaseError
+
+from celery import shared_task
+
+from .conf import ai_settings
+
+
+@shared_task(
+    name="ai_assist.embed_products",
+    queue=ai_settings.BATCH_QUEUE,
+    autoretry_for=(DatabaseError,),
+    retry_backoff=True,
+    max_retries=3,
+)
+def embed_products(product_ids):
+    """Refresh the stored vectors of these products in every index embedder."""
+    from .retrieval.vectors import refresh_product_vectors
+
+    refresh_product_vectors(product_ids)
