@@ -1,0 +1,53 @@
+"""Product search for the storefront's search page.
+
+A plain database search for now. The view calls only
+:func:`search_products`, so moving the page to the app's hybrid retrieval
+means changing this one function (or the one import in the view).
+"""
+
+from django.db.models import Case, IntegerField, Q, Value, When
+
+from .models import Product
+
+# Words longer than this are cut: nobody types them, and a huge query
+# string would otherwise become a huge SQL statement.
+MAX_TERM_LENGTH = 40
+MAX_TERMS = 8
+
+
+def search_products(query, limit=48):
+    """Return up to ``limit`` published products matching ``query``, best first.
+
+    Every word of the query must appear in the title, description, brand,
+    SKU or category name (case-insensitive). Products whose title holds the
+    whole query rank first, then those whose title holds the first word.
+    An empty query returns an empty list.
+    """
+    terms = [t[:MAX_TERM_LENGTH] for t in query.split()][:MAX_TERMS]
+    if not terms:
+        return []
+
+    matches = Q()
+    for term in terms:
+        matches &= (
+            Q(title__icontains=term)
+            | Q(description__icontains=term)
+            | Q(brand__icontains=term)
+            | Q(sku__iexact=term)
+            | Q(category__name__icontains=term)
+        )
+
+    # A crude relevance: whole phrase in the title, then first word in it.
+    rank = Case(
+        When(title__icontains=" ".join(terms), then=Value(2)),
+        When(title__icontains=terms[0], then=Value(1)),
+        default=Value(0),
+        output_field=IntegerField(),
+    )
+    products = (
+        Product.objects.filter(matches, is_published=True)
+        .select_related("category")
+        .annotate(rank=rank)
+        .order_by("-rank", "title")
+    )
+    return list(products[:limit])
