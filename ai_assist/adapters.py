@@ -96,7 +96,7 @@ class StoreAdapter:
 
     Subclass it and name the subclass in ``AI_ASSIST["STORE_ADAPTER"]`` when
     the default model mapping does not fit. Product ids are always passed and
-    returned as strings. No method writes to the store.
+    returned as strings. Only :meth:`add_to_cart` writes to the store.
     """
 
     def get_product_model(self):
@@ -146,6 +146,22 @@ class StoreAdapter:
         """Return ``{product_id: quantity}`` for the request's current cart."""
         cart = request.session.get(ai_settings.CART_SESSION_KEY) or {}
         return {str(pid): int(qty) for pid, qty in dict(cart).items()}
+
+    def add_to_cart(self, request, product_id, quantity):
+        """Add ``quantity`` of a product to the request's cart; return the cart.
+
+        The chat's product cards call this. The default keeps the session
+        cart under ``CART_SESSION_KEY`` that :meth:`get_cart` reads; a store
+        with a cart model overrides both. Callers have already checked that
+        the product exists and is in stock. This is the one method that
+        writes to the store.
+        """
+        cart = self.get_cart(request)
+        product_id = str(product_id)
+        cart[product_id] = cart.get(product_id, 0) + int(quantity)
+        request.session[ai_settings.CART_SESSION_KEY] = cart
+        request.session.modified = True
+        return cart
 
 
 # Our field names and the host's, for the default shop-like layout. A host

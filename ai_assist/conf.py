@@ -81,6 +81,28 @@ DEFAULTS = {
     # Where staff hand-offs are promised to reach the shopper.
     "SUPPORT_EMAIL": "support@example.com",
     "SUPPORT_HOURS": "Monday to Friday, 9:00 to 17:00",
+    # --- Chat transport --------------------------------------------------
+    # Dotted path to the function that writes a reply; tests and hosts may
+    # swap it. Called as f(text, *, context=ReplyContext, on_token=None).
+    "CHAT_REPLY_BUILDER": "ai_assist.chat.replies.build_reply",
+    # Redis URL that carries streamed tokens from workers to the SSE view.
+    # None: the Celery broker's URL when that is Redis, otherwise an
+    # in-process channel (enough when tasks run eagerly in the web process).
+    "CHAT_STREAM_URL": None,
+    # Seconds the streamed events of a reply stay in Redis for replay.
+    "CHAT_STREAM_TTL": 600,
+    # Seconds between SSE keep-alive comments, so proxies keep it open.
+    "CHAT_STREAM_KEEPALIVE": 10,
+    # Seconds the SSE view waits for a reply before giving up with an error.
+    "CHAT_STREAM_TIMEOUT": 120,
+    # Without a broker (CELERY_TASK_ALWAYS_EAGER) run the reply task in a
+    # background thread after commit, so posting still answers at once.
+    # False runs it inline before the response (tests, scripts).
+    "CHAT_EAGER_THREAD": True,
+    # How many earlier messages of the conversation the reply builder sees.
+    "CHAT_HISTORY_MESSAGES": 12,
+    # Guest order look-ups one conversation may try per minute.
+    "ORDER_LOOKUPS_PER_MINUTE": 5,
     # --- Recommendations -------------------------------------------------
     # Leave out-of-stock products out of every list.
     "HIDE_OUT_OF_STOCK": True,

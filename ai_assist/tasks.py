@@ -26,3 +26,21 @@ def embed_products(product_ids):
     from .retrieval.vectors import refresh_product_vectors
 
     refresh_product_vectors(product_ids)
+
+
+@shared_task(
+    name="ai_assist.generate_reply",
+    queue=ai_settings.INTERACTIVE_QUEUE,
+    autoretry_for=(DatabaseError,),
+    retry_backoff=True,
+    retry_backoff_max=10,
+    max_retries=2,
+)
+def generate_reply(message_id):
+    """Write and stream the assistant's reply to one stored shopper message.
+
+    Safe to run twice: a message that already has its reply is left alone.
+    """
+    from .chat.conversations import generate_reply as write_reply
+
+    write_reply(message_id)

@@ -1,0 +1,1 @@
+"""The shopper chat: conversations, reply building and streaming."""
