@@ -89,6 +89,9 @@ DEFAULTS = {
     # None: the Celery broker's URL when that is Redis, otherwise an
     # in-process channel (enough when tasks run eagerly in the web process).
     "CHAT_STREAM_URL": None,
+    # Prefix of the Redis keys and channels of reply streams; give each site
+    # sharing one Redis its own.
+    "CHAT_STREAM_PREFIX": "ai_assist:chat",
     # Seconds the streamed events of a reply stay in Redis for replay.
     "CHAT_STREAM_TTL": 600,
     # Seconds between SSE keep-alive comments, so proxies keep it open.

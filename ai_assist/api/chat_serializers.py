@@ -6,7 +6,7 @@ from rest_framework import serializers
 
 from ..models import Conversation, Message
 
-# --- Output ---------------------------------------------------------------------
+# --- Output ------------------------------------------------------------------
 
 
 class MessageSerializer(serializers.ModelSerializer):
@@ -106,7 +106,7 @@ class ErrorSerializer(serializers.Serializer):
     code = serializers.CharField()
 
 
-# --- Input ----------------------------------------------------------------------
+# --- Input -------------------------------------------------------------------
 
 
 class StartConversationSerializer(serializers.Serializer):

@@ -100,7 +100,7 @@ def get_user_message(conversation, message_id):
     )
 
 
-# --- Posting -------------------------------------------------------------------
+# --- Posting -----------------------------------------------------------------
 
 
 def check_message_text(text):
@@ -203,7 +203,7 @@ def _run_eager_task(task, message_id):
         connections.close_all()  # this thread's connections only
 
 
-# --- Writing the reply ---------------------------------------------------------
+# --- Writing the reply -------------------------------------------------------
 
 
 def generate_reply(message_id):
@@ -388,7 +388,7 @@ class _Encoder(DjangoJSONEncoder):
         return super().default(o)
 
 
-# --- Reading a reply -------------------------------------------------------------
+# --- Reading a reply ---------------------------------------------------------
 
 
 def streamed_text(message_id):
@@ -455,7 +455,7 @@ def _final_event(reply, seq=None):
     return "done", {"reply": reply}, seq
 
 
-# --- Guest orders and the cart -----------------------------------------------------
+# --- Guest orders and the cart -----------------------------------------------
 
 
 def verify_guest_order(conversation, number, email):

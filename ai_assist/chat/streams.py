@@ -58,7 +58,7 @@ class Stream:
 
 
 def _key(message_id):
-    return f"ai_assist:chat:{message_id}"
+    return f"{ai_settings.CHAT_STREAM_PREFIX}:{message_id}"
 
 
 class RedisStream(Stream):
