@@ -1,0 +1,232 @@
+"""Hybrid product search: query parsing, BM25, fusion and the live rules."""
+
+from decimal import Decimal
+
+from django.test import override_settings
+
+import numpy as np
+import pytest
+
+from ai_assist.retrieval.embedders import reset_embedders
+from ai_assist.retrieval.search import (
+    KeywordIndex,
+    analyze,
+    clear_search_index,
+    get_catalogue_index,
+    parse_query,
+    reciprocal_rank_fusion,
+    search_products,
+)
+from ai_assist.retrieval.vectors import clear_vector_cache, embed_products
+from shop.models import Category, Product
+
+HASHING = "ai_assist.testing.embedders.HashingEmbedder"
+
+
+# --- Query parsing -------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("query", "min_price", "max_price"),
+    [
+        ("red lunch bag under £5", None, "5"),
+        ("mugs below 10", None, "10"),
+        ("candles less than $20", None, "20"),
+        ("doormat between 5 and 10", "5", "10"),
+        ("clocks over £20", "20", None),
+        ("tins £3-£8", "3", "8"),
+        ("lunch bag 4.50 or less", None, "4.50"),
+        ("£5 以下的杯子", None, "5"),
+        ("5英镑以下", None, "5"),
+        ("不超过10镑的蜡烛", None, "10"),
+        ("五镑以下的包", None, "5"),
+        ("在5到10镑之间的蜡烛", "5", "10"),
+        ("20元以上的钟", "20", None),
+        ("usb 3.0 hub", None, None),
+        ("iphone 7", None, None),
+    ],
+)
+def test_parse_query_reads_price_limits(query, min_price, max_price):
+    parsed = parse_query(query)
+
+    assert parsed.min_price == (Decimal(min_price) if min_price else None)
+    assert parsed.max_price == (Decimal(max_price) if max_price else None)
+
+
+def test_parse_query_removes_price_phrase_from_search_text():
+    parsed = parse_query("do you have a red lunch bag under £5?")
+
+    assert "5" not in parsed.text
+    assert "lunch bag" in parsed.keywords
+    assert parsed.language == "en"
+
+
+@pytest.mark.parametrize(
+    ("query", "colours"),
+    [
+        ("red lunch bag", ("red",)),
+        ("grey or gray mug", ("grey",)),
+        ("我想买一个红色的午餐袋", ("red",)),
+        ("粉红色的包", ("pink",)),
+        ("lunch bag", ()),
+    ],
+)
+def test_parse_query_finds_colours_in_english_and_chinese(query, colours):
+    assert parse_query(query).colours == colours
+
+
+def test_chinese_query_gets_english_keywords():
+    parsed = parse_query("我想买一个红色的午餐袋")
+
+    assert parsed.language == "zh"
+    assert analyze(parsed.keywords) == analyze("red lunch bag")
+    assert "thermos" in parse_query("我想找一个保温杯").keywords
+
+
+def test_language_argument_overrides_detection():
+    assert parse_query("lunch bag", language="zh-hans").language == "zh"
+
+
+# --- Ranking building blocks ----------------------------------------------------
+
+
+def test_bm25_finds_product_by_title_words_and_plurals():
+    index = KeywordIndex(
+        [
+            "ENAMEL MUG BLUE",
+            "LUNCH BAG RED RETROSPOT",
+            "SCANDINAVIAN PAISLEY PICNIC BAG",
+        ]
+    )
+
+    scores = index.scores("lunch bags")
+
+    assert int(np.argmax(scores)) == 1
+    assert scores[0] == 0
+
+
+def test_rrf_prefers_agreement_over_one_channel():
+    # Row 1 is second in both channels; row 0 and 2 are first in one only
+    # and missing from the other's top.
+    keyword = np.array([3.0, 2.0, -np.inf, -np.inf])
+    dense = np.array([-np.inf, 0.8, 0.9, -np.inf])
+
+    fused = reciprocal_rank_fusion([(1.0, keyword), (1.0, dense)], k=60)
+
+    assert int(np.argmax(fused)) == 1
+    assert fused[3] == 0
+
+
+def test_rrf_weights_tilt_the_order():
+    keyword = np.array([2.0, 1.0])
+    dense = np.array([0.1, 0.9])
+
+    fused = reciprocal_rank_fusion([(1.0, keyword), (3.0, dense)], k=60)
+
+    assert fused[1] > fused[0]
+
+
+# --- The search service ----------------------------------------------------------
+
+
+@pytest.fixture
+def catalogue(db):
+    with override_settings(
+        AI_ASSIST={"EMBEDDER": HASHING, "MULTILINGUAL_EMBEDDER": HASHING}
+    ):
+        reset_embedders()
+        clear_vector_cache()
+        clear_search_index()
+        bags = Category.objects.create(name="Bags", slug="bags")
+        rows = [
+            ("20725", "LUNCH BAG RED RETROSPOT", "1.65", True),
+            ("20726", "LUNCH BAG WOODLAND", "1.65", True),
+            ("20727", "LUNCH BAG BLACK SKULL", "6.50", True),
+            ("20728", "LUNCH BAG RED SPOTTY HIDDEN", "1.65", False),
+            ("22423", "REGENCY CAKESTAND 3 TIER", "12.75", True),
+            ("21212", "PACK OF 72 RETROSPOT CAKE CASES", "0.55", True),
+            ("84029", "RED WOOLLY HOTTIE WHITE HEART", "3.75", True),
+        ]
+        products = {}
+        for sku, title, price, published in rows:
+            products[sku] = Product.objects.create(
+                sku=sku,
+                title=title,
+                price=Decimal(price),
+                stock=5,
+                category=bags if "BAG" in title else None,
+                is_published=published,
+            )
+        embed_products()
+        yield products
+    reset_embedders()
+    clear_vector_cache()
+    clear_search_index()
+
+
+def skus(hits):
+    return [hit.product.sku for hit in hits]
+
+
+def test_search_finds_lunch_bags_with_live_data(catalogue):
+    hits = search_products("lunch bag", limit=3)
+
+    assert set(skus(hits)) == {"20725", "20726", "20727"}
+    assert hits[0].product.price == Decimal("1.65")
+    assert hits[0].product_id == str(catalogue[hits[0].product.sku].pk)
+
+
+def test_unpublished_products_are_never_returned(catalogue):
+    hits = search_products("red spotty lunch bag hidden", limit=10)
+
+    assert "20728" not in skus(hits)
+
+
+def test_price_limit_in_the_query_filters_results(catalogue):
+    hits = search_products("lunch bag under £5", limit=10)
+
+    assert "20727" not in skus(hits)
+    assert {"20725", "20726"} <= set(skus(hits))
+    assert all(hit.product.price <= Decimal("5") for hit in hits)
+
+
+def test_explicit_filters_override_the_query(catalogue):
+    hits = search_products("lunch bag", filters={"min_price": 5})
+
+    assert skus(hits)[0] == "20727"
+    assert all(hit.product.price >= Decimal("5") for hit in hits)
+
+
+def test_asked_colour_comes_first(catalogue):
+    hits = search_products("red lunch bag", limit=3)
+
+    assert hits[0].product.sku == "20725"
+
+
+def test_chinese_query_finds_the_same_red_lunch_bag(catalogue):
+    english = search_products("red lunch bag", limit=1)
+    chinese = search_products("我想买一个红色的午餐袋", limit=1)
+
+    assert skus(chinese) == skus(english) == ["20725"]
+
+
+def test_unpublishing_a_product_hides_it_at_once(catalogue):
+    Product.objects.filter(sku="20725").update(is_published=False)
+
+    assert "20725" not in skus(search_products("red lunch bag"))
+
+
+def test_saved_product_is_searchable_by_its_new_title(
+    catalogue, django_capture_on_commit_callbacks
+):
+    index = get_catalogue_index()
+    assert not index.keywords.scores("hamper").any()
+    stand = catalogue["22423"]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        stand.title = "WICKER PICNIC HAMPER"
+        stand.save()
+
+    assert get_catalogue_index() is not index
+    hits = search_products("picnic hamper", limit=1)
+    assert hits[0].product.title == "WICKER PICNIC HAMPER"
