@@ -441,6 +441,32 @@ def iter_reply_events(message, *, timeout, keepalive, after=0):
         yield event["event"], event["data"], event["seq"]
 
 
+def wait_for_reply(message, *, timeout):
+    """Block until the message's reply is finished; return it, or None.
+
+    Follows the same stream the SSE view relays, so it works with a worker
+    in another process (Redis) and with the in-process eager thread alike.
+    """
+    events = iter_reply_events(message, timeout=timeout, keepalive=1)
+    for event, data, _seq in events:
+        if event in FINAL_EVENTS:
+            return data.get("reply")
+    return None
+
+
+def reply_as_dict(reply):
+    """The fields of a finished reply that the CLI prints."""
+    return {
+        "text": reply.text,
+        "intent": reply.intent,
+        "language": reply.language,
+        "cards": reply.cards,
+        "orders": reply.orders,
+        "handoff": reply.conversation.handoff_requested,
+        "status": reply.status,
+    }
+
+
 def _finished_reply(message_id):
     return Message.objects.filter(
         reply_to_id=message_id,
@@ -543,3 +569,14 @@ def order_card(order):
             "items": sum(line.quantity for line in order.lines),
         }
     )
+
+
+# --- Staff ---------------------------------------------------------------------
+
+
+def mark_handoffs_handled(queryset):
+    """Mark these conversations' hand-off requests as handled; return how many."""
+    waiting = queryset.filter(handoff_requested=True, handoff_handled_at__isnull=True)
+    count = waiting.update(handoff_handled_at=timezone.now(), updated_at=timezone.now())
+    logger.info("conversations: %d hand-offs marked handled", count)
+    return count
