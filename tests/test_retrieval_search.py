@@ -9,6 +9,7 @@ import pytest
 
 from ai_assist.retrieval.embedders import reset_embedders
 from ai_assist.retrieval.search import (
+    HybridRanker,
     KeywordIndex,
     analyze,
     clear_search_index,
@@ -230,3 +231,42 @@ def test_saved_product_is_searchable_by_its_new_title(
     assert get_catalogue_index() is not index
     hits = search_products("picnic hamper", limit=1)
     assert hits[0].product.title == "WICKER PICNIC HAMPER"
+
+
+# --- With the real packaged models -------------------------------------------
+
+
+@pytest.mark.models
+@pytest.mark.django_db
+def test_chinese_query_retrieves_english_lunch_bag_with_real_embedders():
+    with override_settings(AI_ASSIST={"EMBEDDER": "minilm"}):
+        reset_embedders()
+        clear_vector_cache()
+        clear_search_index()
+        titles = [
+            "LUNCH BAG RED RETROSPOT",
+            "REGENCY CAKESTAND 3 TIER",
+            "WHITE HANGING HEART T-LIGHT HOLDER",
+            "ALARM CLOCK BAKELIKE GREEN",
+            "JUMBO BAG PINK POLKADOT",
+            "SET OF 3 CAKE TINS PANTRY DESIGN",
+        ]
+        for number, title in enumerate(titles):
+            Product.objects.create(sku=str(number), title=title, price=Decimal(2))
+        for embedder in ("minilm", "e5"):
+            embed_products(embedder=embedder)
+
+        index = get_catalogue_index()
+        parsed = parse_query("我想买一个红色的午餐袋")
+        # The multilingual vectors alone, without the lexicon's keywords.
+        e5_only = HybridRanker(
+            index.keywords, {"multilingual": index.ranker().dense["multilingual"]}
+        )
+        ranked = e5_only.rank(parsed, method="embedding")
+        hits = search_products("我想买一个红色的午餐袋", limit=1)
+
+    reset_embedders()
+    clear_vector_cache()
+    clear_search_index()
+    assert index.products[ranked[0][0]].title == "LUNCH BAG RED RETROSPOT"
+    assert hits[0].product.title == "LUNCH BAG RED RETROSPOT"

@@ -137,3 +137,22 @@ def test_deleting_a_product_removes_its_vector(django_capture_on_commit_callback
         bag.delete()
 
     assert not ProductEmbedding.objects.exists()
+
+
+def test_reindex_command_embeds_catalogue_and_reports_throughput():
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    make_product("1", "LUNCH BAG RED RETROSPOT")
+    make_product("2", "ENAMEL MUG BLUE")
+    out = StringIO()
+
+    call_command("ai_assist_reindex", stdout=out, verbosity=0)
+
+    assert ProductEmbedding.objects.filter(embedder="hashing").count() == 2
+    assert "hashing: 2 embedded" in out.getvalue()
+    assert "search index: 2 products" in out.getvalue()
+
+    call_command("ai_assist_reindex", stdout=out, verbosity=0)
+    assert "hashing: 0 embedded, 2 unchanged" in out.getvalue()

@@ -71,19 +71,23 @@ def text_hash(text):
 # --- Writing ---------------------------------------------------------------
 
 
-def embed_products(product_ids=None, *, embedder=None, progress=False):
+def embed_products(product_ids=None, *, embedder=None, progress=False, force=False):
     """Embed products and store their vectors; return counts and timing.
 
     With ``product_ids`` None the whole catalogue is read through the store
     adapter and vectors of products that no longer exist are removed; with
     a list, only those products are refreshed (an id that no longer exists
     loses its vector). Products whose text is unchanged since their vector
-    was made are skipped. Returns ``{"embedded", "skipped", "deleted",
-    "seconds", "embed_seconds"}``.
+    was made are skipped, unless ``force``. Returns ``{"embedder",
+    "embedded", "skipped", "deleted", "seconds", "embed_seconds"}``, where
+    ``embed_seconds`` is the time spent inside the embedder.
     """
     embedder = resolve_embedder(embedder)
     started = time.perf_counter()
     products, gone, known = _collect(product_ids, embedder.name)
+    stored = known
+    if force:
+        known = {}
 
     # Pass 1: find what changed, so the progress bar counts real work.
     todo = []
@@ -95,7 +99,7 @@ def embed_products(product_ids=None, *, embedder=None, progress=False):
         if known.get(product.id) != digest:
             todo.append((product.id, digest, text))
     if product_ids is None:
-        gone = set(known) - seen
+        gone = set(stored) - seen
 
     # Pass 2: embed and upsert in chunks, one query per chunk.
     embed_seconds = 0.0
