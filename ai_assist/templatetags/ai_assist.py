@@ -1,0 +1,45 @@
+"""Template tags of django-ai-assist: ``{% load ai_assist %}``."""
+
+from django import template
+
+register = template.Library()
+
+
+# --- Chat ----------------------------------------------------------------------
+
+
+@register.inclusion_tag("ai_assist/chat/widget.html", takes_context=True)
+def ai_assist_chat(context, product=None):
+    """Render the shopper chat widget (launcher button and panel).
+
+    On a product page the product (``product=`` or a ``product`` variable in
+    the context) is passed to the assistant, so "does this one come in red?"
+    is understood. Needs the request in the context.
+    """
+    from ..chat.widget import widget_context
+
+    product = product if product is not None else context.get("product")
+    product_id = getattr(product, "pk", product) or ""
+    return widget_context(context["request"], product_id=product_id)
+
+
+# --- Banners -------------------------------------------------------------------
+
+
+@register.simple_tag(takes_context=True)
+def ai_banner(context, slot):
+    """Show a live banner for ``slot`` (A/B rotation) and count the impression.
+
+    Renders ``ai_assist/banners/slot_<slot>.html`` if a project defines
+    one, else ``ai_assist/banners/slot.html``; renders nothing when no
+    variant is live for the slot.
+    """
+    from django.template.loader import select_template
+
+    from ..banners.slots import slot_context
+
+    banner = slot_context(slot, context.get("request"))
+    if banner is None:
+        return ""
+    names = [f"ai_assist/banners/slot_{slot}.html", "ai_assist/banners/slot.html"]
+    return select_template(names).render(banner, context.get("request"))
