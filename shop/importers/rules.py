@@ -97,12 +97,13 @@ ELECTRONICS_RULES = (
     ),
     (
         "Ink & Toner",
-        "toner, ink, cartridge, inkjet, drum, ribbon, fuser, maintenance kit, "
-        "imaging unit, developer",
+        "toner, ink, cartridge, drum, ribbon, fuser, maintenance kit, "
+        "imaging unit, developer, singlepack, multipack, original, compatible",
     ),
     (
         "Printers & Scanners",
-        "printer, scanner, multifunction, copier, fax, plotter, labelwriter",
+        "printer, scanner, multifunction, copier, fax, plotter, labelwriter, "
+        "laser, laserjet, all in one",
     ),
     ("Paper & Labels", "paper, label, photo paper, sheet, envelope, film"),
     (
@@ -116,6 +117,11 @@ ELECTRONICS_RULES = (
         "wireless, transceiver, modem, firewall, repeater, nas",
     ),
     (
+        "Audio & Video",
+        "speaker, headphone, headset, earphone, microphone, mp3, mp4, audio, "
+        "player, radio, camera, webcam, camcorder, video, av, lens",
+    ),
+    (
         "Storage & Memory",
         "hdd, ssd, hard drive, flash drive, memory card, sd card, microsd, "
         "usb flash, memory, ram, dvd, cd, blu ray, storage",
@@ -123,27 +129,25 @@ ELECTRONICS_RULES = (
     (
         "Power & UPS",
         "ups, power supply, battery, charger, pdu, surge protector, "
-        "power strip, inverter",
+        "power strip, inverter, surgearrest, surge, power conditioner",
     ),
     ("Racks & Enclosures", "rack, enclosure, cabinet, shelf, mount, bracket"),
     (
         "Computers & Components",
-        "notebook, laptop, pc, desktop, workstation, server, barebone, "
+        "notebook, laptop, desktop, workstation, server, barebone, "
         "processor, cpu, motherboard, graphics card, fan, cooler, heatsink, "
-        "tablet, chromebook",
+        "tablet, chromebook, thin client",
     ),
     (
         "Monitors & Projectors",
-        "monitor, display, projector, screen, privacy filter, tv, television",
+        "monitor, display, projector, screen, privacy filter, tv, television, lcd",
     ),
-    ("Keyboards & Mice", "keyboard, mouse, mice, trackball, presenter"),
     (
-        "Audio & Video",
-        "speaker, headphone, headset, earphone, microphone, mp3, mp4, audio, "
-        "player, radio, camera, webcam, camcorder, video, av",
+        "Keyboards & Mice",
+        "keyboard, mouse, mice, trackball, presenter, mousepad, wrist rest",
     ),
     ("Phones", "phone, telephone, smartphone, mobile, dect"),
-    ("Toys & Games", "toy, game, puzzle, jigsaw, doll, kids"),
+    ("Toys & Games", "toy, game, puzzle, jigsaw, doll, kids, action figure"),
     ("Calculators & Office", "calculator, stapler, staples, shredder, laminator"),
 )
 ELECTRONICS_FALLBACK = "Electronics & Office"
