@@ -147,6 +147,7 @@ def catalogue(db):
             ("22423", "REGENCY CAKESTAND 3 TIER", "12.75", True),
             ("21212", "PACK OF 72 RETROSPOT CAKE CASES", "0.55", True),
             ("84029", "RED WOOLLY HOTTIE WHITE HEART", "3.75", True),
+            ("85099", "JUMBO BAG RED RETROSPOT", "2.08", True),
         ]
         products = {}
         for sku, title, price, published in rows:
@@ -202,6 +203,12 @@ def test_asked_colour_comes_first(catalogue):
     hits = search_products("red lunch bag", limit=3)
 
     assert hits[0].product.sku == "20725"
+
+
+def test_colour_does_not_lift_other_red_things_above_what_was_asked(catalogue):
+    hits = search_products("do you have a red lunch bag?", limit=3)
+
+    assert all("LUNCH BAG" in hit.product.title for hit in hits)
 
 
 def test_chinese_query_finds_the_same_red_lunch_bag(catalogue):

@@ -507,10 +507,6 @@ class SearchHit:
 
 # How many ranked candidates are checked against the live store, at most.
 CANDIDATES = 200
-# Fused-score bonus for products of an asked colour. Half a channel's
-# worth: a red product outranks others of the same relevance, but a red
-# product found by one channel does not outrank one both channels agree on.
-COLOUR_BOOST = 0.5
 
 
 def search_products(query, *, limit=10, filters=None, language=None):
@@ -521,7 +517,8 @@ def search_products(query, *, limit=10, filters=None, language=None):
     add or override ``min_price``, ``max_price`` (Decimal or number) and
     ``colours`` (canonical English names). Only published products within
     the price limits are returned, read live through the store adapter;
-    products of an asked colour come first.
+    products of an asked colour that match the rest of the query come
+    first.
     """
     parsed = _with_filters(parse_query(query, language=language), filters or {})
     index = get_catalogue_index()
@@ -535,12 +532,27 @@ def search_products(query, *, limit=10, filters=None, language=None):
         ranked = [(row, 0.0) for row in range(len(index.products))]
     rows = [(row, s) for row, s in ranked if _passes(index.products[row], parsed)]
     if parsed.colours:
-        rows = [
-            (row, s * (1 + COLOUR_BOOST) if _matches_colour(index, row, parsed) else s)
-            for row, s in rows
-        ]
-        rows.sort(key=lambda item: -item[1])
+        rows = _colour_first(index, rows, parsed)
     return _live_hits(index, rows, parsed, limit)
+
+
+def _colour_first(index, rows, parsed):
+    """Put products that are both what was asked for and of its colour first.
+
+    "Red lunch bag": red products holding every other query term ("lunch",
+    "bag") lead, in their ranked order; everything else keeps its rank. A
+    plain colour boost would instead lift any red bag above lunch bags.
+    """
+    terms = set(analyze(parsed.core_keywords))
+    first, rest = [], []
+    for row, score in rows:
+        product = index.products[row]
+        wanted = terms <= set(analyze(keyword_text(product)))
+        if wanted and _matches_colour(index, row, parsed):
+            first.append((row, score))
+        else:
+            rest.append((row, score))
+    return first + rest
 
 
 def _with_filters(parsed, filters):
