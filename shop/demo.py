@@ -42,9 +42,9 @@ def seed_shopper_accounts(write):
     """Give two imported customers memorable usernames and the demo password.
 
     ``shopper`` is the customer with the most orders (up to
-    :data:`SHOPPER_MAX_ORDERS`) among those with an order still on its way, so order-status questions have interesting
-    answers; ``newshopper`` has a single order, in transit. The accounts keep
-    their real order history from the import.
+    :data:`SHOPPER_MAX_ORDERS`) among those with an order still on its way,
+    so order-status questions have interesting answers; ``newshopper`` has a
+    single order, in transit. The accounts keep their real order history.
     """
     user_model = get_user_model()
     open_statuses = [Order.Status.PLACED, Order.Status.PROCESSING, "shipped"]
