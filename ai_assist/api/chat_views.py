@@ -119,13 +119,16 @@ class ChatView(APIView):
     permission_classes = [AllowAny]
     renderer_classes = [JSONRenderer]
 
-    def owner(self):
-        """The user and session key that own the request's conversations."""
+    def owner(self, *, create_session=False):
+        """The user and session key that own the request's conversations.
+
+        Only starting a conversation creates a session for a guest; any
+        other request without one simply owns nothing.
+        """
         session = self.request.session
-        if not session.session_key:
-            # A guest's first request: the conversation needs a session.
+        if create_session and not session.session_key:
             session.save()
-        return {"user": self.request.user, "session_key": session.session_key}
+        return {"user": self.request.user, "session_key": session.session_key or ""}
 
     def get_conversation(self, conversation_id):
         try:
@@ -161,7 +164,7 @@ class ConversationStartView(ChatView):
             return invalid_response(serializer)
         try:
             conversation = conversations.start_conversation(
-                **self.owner(), **serializer.validated_data
+                **self.owner(create_session=True), **serializer.validated_data
             )
         except conversations.ChatError as error:
             return error_response(error)
