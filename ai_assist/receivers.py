@@ -2,7 +2,9 @@
 
 import logging
 
+from django.contrib.auth.signals import user_logged_in
 from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
 
 from .adapters import get_adapter
 
@@ -45,3 +47,14 @@ def connect_product_signals():
     post_delete.connect(
         _product_deleted, sender=model, dispatch_uid="ai_assist_delete"
     )
+
+
+@receiver(user_logged_in, dispatch_uid="ai_assist_adopt_guest_chats")
+def _adopt_guest_conversations(sender, request, user, **kwargs):
+    # A guest who signs in keeps the chat they started: login changes the
+    # session key, but the session's data (where the ids are kept) survives.
+    if request is None or not hasattr(request, "session"):
+        return
+    from .chat.conversations import adopt_guest_conversations
+
+    adopt_guest_conversations(request.session, user)

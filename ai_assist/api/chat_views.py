@@ -168,6 +168,8 @@ class ConversationStartView(ChatView):
             )
         except conversations.ChatError as error:
             return error_response(error)
+        if conversation.user_id is None:
+            conversations.remember_guest_conversation(request.session, conversation)
         data = s.ConversationSerializer(conversation).data
         return Response(data, status=status.HTTP_201_CREATED)
 

@@ -42,6 +42,9 @@ logger = logging.getLogger(__name__)
 MAX_REASON_LENGTH = 500
 # The most of one product the chat adds to a cart at once.
 MAX_CART_QUANTITY = 99
+# Session key listing a guest's conversations, and how many it keeps.
+SESSION_CONVERSATIONS = "ai_assist_conversations"
+MAX_REMEMBERED = 20
 
 
 class ChatError(Exception):
@@ -81,6 +84,30 @@ def start_conversation(
         "conversation %s: started (%s)", conversation.pk, "user" if user else "guest"
     )
     return conversation
+
+
+def remember_guest_conversation(session, conversation):
+    """Note a guest's conversation in their session, for adoption at sign-in."""
+    ids = [i for i in session.get(SESSION_CONVERSATIONS, []) if i]
+    ids = [*ids, str(conversation.public_id)][-MAX_REMEMBERED:]
+    session[SESSION_CONVERSATIONS] = ids
+    session.modified = True
+
+
+def adopt_guest_conversations(session, user):
+    """Give a user the guest conversations noted in their session.
+
+    Called when a guest signs in; returns how many conversations moved.
+    """
+    ids = session.pop(SESSION_CONVERSATIONS, [])
+    if not ids or user is None:
+        return 0
+    count = Conversation.objects.filter(public_id__in=ids, user__isnull=True).update(
+        user=user, session_key=""
+    )
+    if count:
+        logger.info("user %s: adopted %d guest conversations", user.pk, count)
+    return count
 
 
 def get_conversation(public_id, *, user=None, session_key=""):
