@@ -44,7 +44,8 @@ def seed_shopper_accounts(write):
     ``shopper`` is the customer with the most orders (up to
     :data:`SHOPPER_MAX_ORDERS`) among those with an order still on its way,
     so order-status questions have interesting answers; ``newshopper`` has a
-    single order, in transit. The accounts keep their real order history.
+    single order, not yet delivered. The accounts keep their real order
+    history.
     """
     user_model = get_user_model()
     open_statuses = [Order.Status.PLACED, Order.Status.PROCESSING, "shipped"]
@@ -68,7 +69,8 @@ def seed_shopper_accounts(write):
     for username, candidates in choices:
         user = user_model.objects.filter(username=username).first()
         if user is None:
-            user = candidates.first()
+            reserved = [name for name, _ in choices]
+            user = candidates.exclude(username__in=reserved).first()
             if user is None:
                 write(f"No imported customer fits '{username}'; import orders first.")
                 continue
@@ -135,7 +137,8 @@ def _read_manifest(path):
     rows = {}
     with path.open(newline="", encoding="utf-8") as handle:
         for row in csv.DictReader(handle):
-            sku = "solidus-" + slugify(row["product_name"])
+            slug = slugify(row["product_name"])
+            sku = slug if slug.startswith("solidus-") else f"solidus-{slug}"
             rows.setdefault(sku, row)
             images[sku].append(row)
 

@@ -134,8 +134,9 @@ def import_online_retail(path, *, limit=None, progress=True):
     with transaction.atomic():
         counts = data.counts
         product_pks = _sync_products(products, counts)
-        customer_pks = _sync_customers(data, counts)
-        _sync_orders(data, products, product_pks, customer_pks, counts, progress)
+        invoices = _invoices_with_products(data, products)
+        customer_pks = _sync_customers(invoices, counts)
+        _sync_orders(invoices, products, product_pks, customer_pks, counts, progress)
     logger.info("online retail import from %s: %s", path, dict(counts))
     return counts
 
@@ -356,11 +357,13 @@ def customer_username(customer_id, taken):
     return f"{adjective}_{noun}{number}"
 
 
-def _sync_customers(data, counts):
+def _sync_customers(invoices, counts):
     first_seen = {}
-    for invoice in data.invoices.values():
-        if invoice.customer_id and invoice.customer_id not in first_seen:
-            first_seen[invoice.customer_id] = _local_time(invoice.created)
+    for invoice in invoices:
+        if invoice.customer_id:
+            created_at = _local_time(invoice.created)
+            earliest = first_seen.get(invoice.customer_id, created_at)
+            first_seen[invoice.customer_id] = min(earliest, created_at)
     if not first_seen:
         return {}
 
@@ -393,17 +396,22 @@ def _sync_customers(data, counts):
 # Orders --------------------------------------------------------------------
 
 
-def _sync_orders(data, products, product_pks, customer_pks, counts, progress):
-    # Only lines of products count; an invoice left empty is not an order.
+def _invoices_with_products(data, products):
+    # Only lines of products count; an invoice left empty (postage alone,
+    # a voucher) is not an order, and its customer gets no account for it.
     invoices = []
     for invoice in data.invoices.values():
         lines = [line for line in invoice.lines if line[0] in products]
-        counts["lines_non_product"] += len(invoice.lines) - len(lines)
+        data.counts["lines_non_product"] += len(invoice.lines) - len(lines)
         if lines:
             invoice.lines = lines
             invoices.append(invoice)
         else:
-            counts["invoices_without_products"] += 1
+            data.counts["invoices_without_products"] += 1
+    return invoices
+
+
+def _sync_orders(invoices, products, product_pks, customer_pks, counts, progress):
     if not invoices:
         return
     reference_time = max(_local_time(invoice.created) for invoice in invoices)
