@@ -122,6 +122,13 @@ class StoreAdapter:
         """Return the product with this SKU, or None."""
         raise NotImplementedError
 
+    def open_product_image(self, product_id):
+        """Return the product's main photo as an open binary file, or None.
+
+        The banner studio draws banners from it; the caller closes it.
+        """
+        return None
+
     def get_orders(self, user, *, limit=10):
         """Return the user's own orders, newest first."""
         raise NotImplementedError
@@ -333,6 +340,22 @@ class ModelStoreAdapter(StoreAdapter):
             return None
         obj = self.product_queryset().filter(**{path: sku}).first()
         return self.to_product(obj) if obj else None
+
+    def open_product_image(self, product_id):
+        path = self.fields("product").get("image")
+        model = self.get_product_model()
+        try:
+            pk = model._meta.pk.to_python(str(product_id))
+        except Exception:  # a malformed id has no image
+            return None
+        obj = model._default_manager.filter(pk=pk).first() if path else None
+        value = _resolve(obj, path) if obj is not None else None
+        if not value or not getattr(value, "name", ""):
+            return None
+        try:
+            return value.storage.open(value.name, "rb")
+        except OSError:
+            return None
 
     # --- Orders ------------------------------------------------------------
 

@@ -143,6 +143,15 @@ DEFAULTS = {
     "BANNER_FORMAT": "PNG",
     # Largest product photo or logo an owner may upload, in bytes.
     "MAX_UPLOAD_BYTES": 10 * 1024 * 1024,
+    # Seconds one variant's generation (copy and every size) may take in
+    # the worker before it is stopped and marked failed.
+    "BANNER_TIME_LIMIT": 300,
+    # Sizes a storefront slot prefers, best first: the slot tag shows the
+    # first size a live variant has (and a square one on small screens).
+    "BANNER_SLOT_SIZES": {
+        "home_hero": ["1920x600", "1200x628", "728x90"],
+        "category_top": ["1920x600", "728x90", "1200x628"],
+    },
     # --- Celery ----------------------------------------------------------
     # Queue names for latency-bound work (chat) and bulk work (indexing,
     # banners). Route them to separate workers in production.

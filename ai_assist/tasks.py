@@ -44,3 +44,26 @@ def generate_reply(message_id):
     from .chat.conversations import generate_reply as write_reply
 
     write_reply(message_id)
+
+
+# --- Banners -------------------------------------------------------------------
+
+
+@shared_task(
+    name="ai_assist.generate_banner_variant",
+    queue=ai_settings.BATCH_QUEUE,
+    autoretry_for=(DatabaseError,),
+    retry_backoff=True,
+    max_retries=2,
+    soft_time_limit=ai_settings.BANNER_TIME_LIMIT,
+    time_limit=ai_settings.BANNER_TIME_LIMIT + 30,
+)
+def generate_banner_variant(variant_id, generation):
+    """Write the copy and render every size of one banner variant.
+
+    Safe to run twice: a variant already generated, or superseded by a
+    newer request (``generation``), is left alone.
+    """
+    from .banners.workflow import run_generation
+
+    return run_generation(variant_id, generation)

@@ -1,4 +1,12 @@
 """The app's models, one module per feature."""
 
+from .banners import (  # noqa: F401
+    BannerEvent,
+    BannerImage,
+    BannerTransition,
+    BannerVariant,
+    BrandKit,
+    Campaign,
+)
 from .chat import Conversation, HandoffConversation, Message  # noqa: F401
 from .retrieval import ProductEmbedding  # noqa: F401
