@@ -1,7 +1,10 @@
 """The chat widget: its tag, template and script."""
 
 import json
+import os
 import re
+import shutil
+import subprocess
 from pathlib import Path
 
 from django.template import Context, Template
@@ -78,3 +81,59 @@ def test_script_sends_the_csrf_token_and_falls_back_to_polling():
     assert '"X-CSRFToken"' in script
     assert "new EventSource(" in script
     assert "self.poll(reply, 0)" in script
+
+
+JS_MODULES = Path(__file__).parent.parent / "var" / "js" / "node_modules"
+
+
+@pytest.mark.django_db
+@pytest.mark.skipif(
+    shutil.which("node") is None or not (JS_MODULES / "jsdom").exists(),
+    reason="needs node and jsdom (npm install --prefix var/js jsdom)",
+)
+def test_widget_script_streams_cards_and_keyboard_in_a_browser_dom(tmp_path):
+    html, _ = render({"product": FakeProduct()})
+    widget = tmp_path / "widget.html"
+    widget.write_text(html)
+    check = Path(__file__).parent / "js" / "chat_widget_check.js"
+
+    run = subprocess.run(
+        ["node", str(check), str(widget), str(STATIC / "chat.js")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "NODE_PATH": str(JS_MODULES)},
+    )
+    seen = json.loads(run.stdout or "{}")
+    assert seen, run.stderr[-2000:]
+
+    markup = '<img src=x onerror="alert(1)"><b>bold</b>'
+    assert "crashed" not in seen, seen.get("crashed")
+    assert seen["openedPanel"] and seen["focusOnInput"]
+    assert seen["expanded"] == "true"
+    assert seen["posts"][0] == ["POST", "/ai-assist/api/chat/conversations/"]
+    assert seen["csrfHeader"] == "cookie-token"
+    assert seen["postedBody"] == {
+        "text": markup,
+        "language": "en",
+        "page_product_id": "7",
+    }
+    assert seen["storedConversation"] == "c1"
+    assert seen["streamedText"] == "<b>Hello</b>"
+    assert seen["sourceClosed"]
+    # Markup from the shopper, the stream and the cards stays text.
+    assert seen["userText"] == markup
+    assert seen["finalText"] == markup
+    assert seen["injectedElements"] == 0
+    assert seen["cardTitle"] == "<i>Red</i> bag"
+    assert not seen["cardTitleIsLink"]  # a javascript: URL is dropped
+    assert seen["cardPrice"] == "£4.50"
+    assert seen["announced"] == f"Assistant: {markup}"
+    assert seen["cartCall"] == [
+        "POST",
+        "/ai-assist/api/chat/cart/",
+        {"product_id": "3", "quantity": 1},
+    ]
+    assert seen["cartButton"] == "Added to cart"
+    assert seen["polledText"] == f"polled {markup}"
+    assert seen["closedByEscape"] and seen["focusBackOnLauncher"]
