@@ -81,6 +81,9 @@ DEFAULTS = {
     # Where staff hand-offs are promised to reach the shopper.
     "SUPPORT_EMAIL": "support@example.com",
     "SUPPORT_HOURS": "Monday to Friday, 9:00 to 17:00",
+    # Extra CSV files (text,intent[,language]) of example phrases for the
+    # intent router, read after the packaged ones in ai_assist/data/intents.
+    "INTENT_EXAMPLE_FILES": [],
     # --- Chat transport --------------------------------------------------
     # Dotted path to the function that writes a reply; tests and hosts may
     # swap it. Called as f(text, *, context=ReplyContext, on_token=None).
