@@ -36,7 +36,9 @@ import csv
 import functools
 import gzip
 import hashlib
+import io
 import logging
+import os
 import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
@@ -162,28 +164,41 @@ def read_invoice_lines(path, *, limit=None, progress=False):
 
 def _read(path, encoding, limit, progress):
     data = RetailData()
-    opener = gzip.open if str(path).endswith(".gz") else open
-    with opener(path, "rt", encoding=encoding, newline="") as handle:
-        reader = csv.reader(handle)
+    with open(path, "rb") as raw, _progress_bar(raw, limit, progress) as bar:
+        binary = gzip.GzipFile(fileobj=raw) if str(path).endswith(".gz") else raw
+        text = io.TextIOWrapper(binary, encoding=encoding, newline="")
+        reader = csv.reader(text)
         columns = _column_indexes(next(reader, []))
-        rows = tqdm(
-            reader,
-            total=limit,
-            desc="Reading invoice lines",
-            unit=" lines",
-            disable=not progress or None,
-            mininterval=0.5,
-        )
-        for index, row in enumerate(rows):
+        for index, row in enumerate(reader):
             if limit is not None and index >= limit:
                 break
+            if index % 5000 == 0:
+                bar.update((index if limit else raw.tell()) - bar.n)
             try:
                 _read_row(data, [row[i] for i in columns])
             except (IndexError, ValueError, ArithmeticError):
                 # One damaged line should not sink a 500,000-line import.
                 data.counts["lines_malformed"] += 1
+        bar.update(bar.total - bar.n)
     data.counts["invoices_cancelled"] = len(data.cancelled_invoices)
     return data
+
+
+def _progress_bar(raw, limit, progress):
+    # Without a limit the bar follows the bytes read from disk, which works
+    # for compressed files too and needs no first pass to count lines.
+    if limit:
+        total, unit, scale = limit, " lines", False
+    else:
+        total, unit, scale = os.fstat(raw.fileno()).st_size, "B", True
+    return tqdm(
+        total=total,
+        desc="Reading invoice lines",
+        unit=unit,
+        unit_scale=scale,
+        disable=not progress or None,
+        mininterval=0.5,
+    )
 
 
 def _column_indexes(header):
@@ -477,11 +492,17 @@ def _sync_order_lines(lines_by_order, counts, progress):
         if order_pk not in current or current[order_pk] != lines
         for product_pk, title, quantity, price in lines
     ]
-    batches = range(0, len(new_lines), WRITE_BATCH)
-    for start in tqdm(
-        batches, desc="Writing order lines", disable=not progress or None
-    ):
-        OrderLine.objects.bulk_create(new_lines[start : start + WRITE_BATCH])
+    with tqdm(
+        total=len(new_lines),
+        desc="Writing order lines",
+        unit=" lines",
+        unit_scale=True,
+        disable=not progress or None,
+    ) as bar:
+        for start in range(0, len(new_lines), WRITE_BATCH):
+            batch = new_lines[start : start + WRITE_BATCH]
+            OrderLine.objects.bulk_create(batch)
+            bar.update(len(batch))
     counts["order_lines_created"] = len(new_lines)
 
 
