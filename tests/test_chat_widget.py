@@ -113,11 +113,7 @@ def test_widget_script_streams_cards_and_keyboard_in_a_browser_dom(tmp_path):
     assert seen["expanded"] == "true"
     assert seen["posts"][0] == ["POST", "/ai-assist/api/chat/conversations/"]
     assert seen["csrfHeader"] == "cookie-token"
-    assert seen["postedBody"] == {
-        "text": markup,
-        "language": "en",
-        "page_product_id": "7",
-    }
+    assert seen["postedBody"] == {"text": markup, "page_product_id": "7"}
     assert seen["storedConversation"] == "c1"
     assert seen["streamedText"] == "<b>Hello</b>"
     assert seen["sourceClosed"]

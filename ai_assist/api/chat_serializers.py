@@ -73,9 +73,15 @@ class ReplyStatusSerializer(serializers.Serializer):
     reply = MessageSerializer(allow_null=True)
 
 
+class OrderLineCardSerializer(serializers.Serializer):
+    title = serializers.CharField()
+    quantity = serializers.IntegerField()
+
+
 class OrderCardSerializer(serializers.Serializer):
     """An order as shown on a card in the chat."""
 
+    type = serializers.CharField(help_text=_('Always "order".'))
     number = serializers.CharField()
     status = serializers.CharField()
     created_at = serializers.DateTimeField(allow_null=True)
@@ -85,7 +91,7 @@ class OrderCardSerializer(serializers.Serializer):
     delivered_at = serializers.DateTimeField(allow_null=True)
     currency = serializers.CharField()
     total = serializers.DecimalField(max_digits=12, decimal_places=2)
-    items = serializers.IntegerField(help_text=_("How many items the order holds."))
+    lines = OrderLineCardSerializer(many=True)
 
 
 class OrderLookupResultSerializer(serializers.Serializer):

@@ -189,7 +189,8 @@ def post_message(
             conversation=conversation,
             role=Message.Role.USER,
             text=text,
-            language=(language or conversation.language or "")[:16],
+            # Only a language the client names; the builder detects the rest.
+            language=(language or "")[:16],
             context=context,
             status=Message.Status.QUEUED,
             timings={"queued_at": timezone.now().isoformat()},
@@ -302,29 +303,45 @@ def build_context(message):
 
     The order scope comes from the conversation (its signed-in user, or the
     order a guest proved with number and email), never from message text.
+    The language is a hint only when the client named one for the message;
+    otherwise the builder detects it from the text.
     """
     from .replies import ReplyContext
 
     conversation = message.conversation
-    earlier = (
+    earlier = list(
         conversation.messages.filter(
             created_at__lte=message.created_at, status=Message.Status.DONE
         )
         .exclude(pk=message.pk)
         .order_by("-created_at", "-pk")[: ai_settings.CHAT_HISTORY_MESSAGES]
     )
-    history = [(m.role, m.text) for m in reversed(earlier)]
     verified = conversation.has_verified_guest_order
     return ReplyContext(
         user=conversation.user,
         guest_order_number=conversation.guest_order_number if verified else "",
         guest_email=conversation.guest_email if verified else "",
         session_key=conversation.session_key,
-        language=message.language or conversation.language,
+        language=message.language or None,
         page_product_id=message.context.get("page_product_id", ""),
-        history=history,
+        history=[(m.role, m.text) for m in reversed(earlier)],
         cart_product_ids=list(message.context.get("cart_product_ids", [])),
+        recent_product_ids=_recent_product_ids(earlier),
     )
+
+
+def _recent_product_ids(messages, limit=8):
+    """Product ids of the latest cards shown, newest first ("this one")."""
+    ids = []
+    for message in messages:  # newest first
+        for card in message.cards or []:
+            product_id = card.get("id") if isinstance(card, dict) else None
+            if card.get("type", "product") == "product" and product_id:
+                if str(product_id) not in ids:
+                    ids.append(str(product_id))
+        if len(ids) >= limit:
+            break
+    return ids[:limit]
 
 
 def _finish_reply(message, reply, result, timings):
@@ -581,24 +598,16 @@ def add_product_to_cart(request, product_id, quantity=1):
 
 
 def order_card(order):
-    """Return an order (OrderData) as the JSON-safe dict an order card shows."""
-    return to_json(
-        {
-            "number": order.number,
-            "status": order.status,
-            "created_at": order.created_at,
-            "carrier": order.carrier,
-            "tracking_code": order.tracking_code,
-            "shipped_at": order.shipped_at,
-            "delivered_at": order.delivered_at,
-            "currency": order.currency,
-            "total": order.total,
-            "items": sum(line.quantity for line in order.lines),
-        }
-    )
+    """Return an order (OrderData) as the card the widget shows, JSON-safe.
+
+    The same shape the reply builder puts in ``Reply.orders``.
+    """
+    from .tools import order_card as card
+
+    return to_json(card(order))
 
 
-# --- Staff ---------------------------------------------------------------------
+# --- Staff -------------------------------------------------------------------
 
 
 def mark_handoffs_handled(queryset):

@@ -212,9 +212,10 @@
     this.sendButton.disabled = true;
     var post = function () {
       return self.ensureConversation().then(function () {
+        // No language here: the assistant detects it from the text, and a
+        // shopper may well write Chinese on an English page.
         return self.request("POST", self.conversationUrl("messages/"), {
           text: text,
-          language: self.language,
           page_product_id: self.productId
         });
       });
@@ -349,7 +350,10 @@
     var item = bubble.parentNode;
     var old = item.querySelector(".ai-chat__cards");
     if (old) { item.removeChild(old); }
-    var cards = (message.cards || []).filter(function (c) { return c && c.title; });
+    // Order cards come in "orders"; "cards" may repeat them with type "order".
+    var cards = (message.cards || []).filter(function (c) {
+      return c && c.title && c.type !== "order";
+    });
     var orders = message.orders || [];
     if (!cards.length && !orders.length) { return; }
     var list = el("ul", "ai-chat__cards");
@@ -423,7 +427,11 @@
     add(this.strings.delivered, date(order.delivered_at));
     add(this.strings.tracking,
       [order.carrier, order.tracking_code].filter(Boolean).join(" "));
-    add(this.strings.items, order.items);
+    var count = order.items;
+    if (count === undefined && order.lines) {
+      count = order.lines.reduce(function (sum, line) { return sum + (line.quantity || 0); }, 0);
+    }
+    add(this.strings.items, count);
     add(this.strings.total, this.formatPrice(order.total, order.currency));
     body.appendChild(facts);
     item.appendChild(body);
