@@ -36,6 +36,6 @@ def categories_with_counts():
     )
 
 
-def featured_products(limit=8):
+def featured_products(limit=12):
     """In-stock products for the home page when no recommendations are shown."""
     return published_products().filter(stock__gt=0).order_by("-created_at")[:limit]

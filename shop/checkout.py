@@ -15,6 +15,8 @@ logger = logging.getLogger(__name__)
 # Orders placed guest-side are remembered in the session so the shopper can
 # see the confirmation page without an account.
 PLACED_ORDERS_SESSION_KEY = "placed_orders"
+# The order whose confirmation has not been shown yet.
+CONFIRM_SESSION_KEY = "confirm_order"
 
 
 class CheckoutError(Exception):
@@ -77,6 +79,7 @@ def place_order(session, *, user=None, email=""):
     clear_cart(session)
     placed = session.get(PLACED_ORDERS_SESSION_KEY, [])
     session[PLACED_ORDERS_SESSION_KEY] = [*placed[-19:], order.number]
+    session[CONFIRM_SESSION_KEY] = order.number
     logger.info("order %s: placed with %d lines", order.pk, len(contents.lines))
     return order
 
@@ -109,6 +112,9 @@ def can_view_order(request, order):
     return order.number in request.session.get(PLACED_ORDERS_SESSION_KEY, [])
 
 
-def was_just_placed(session, order):
-    """Whether ``order`` is the last one this session placed (confirmation)."""
-    return session.get(PLACED_ORDERS_SESSION_KEY, [])[-1:] == [order.number]
+def pop_confirmation(session, order):
+    """Whether to thank the shopper for ``order``: true once, right after checkout."""
+    if session.get(CONFIRM_SESSION_KEY) != order.number:
+        return False
+    del session[CONFIRM_SESSION_KEY]
+    return True

@@ -19,12 +19,11 @@ from .checkout import (
     CheckoutError,
     can_view_order,
     place_order,
-    was_just_placed,
+    pop_confirmation,
 )
 from .forms import CheckoutForm, QuantityForm
 from .models import Category, Order, OrderLine
 from .search import search_products
-from .templatetags.storefront import display_title
 
 PRODUCTS_PER_PAGE = 24
 ORDERS_PER_PAGE = 10
@@ -101,9 +100,7 @@ def cart_add(request, pk):
     except carts.CartError as error:
         messages.error(request, str(error))
     else:
-        messages.success(
-            request, f"“{display_title(product.title)}” is in your cart ({in_cart})."
-        )
+        messages.success(request, f"“{product.title}” is in your cart ({in_cart}).")
     return _redirect_back(request, "shop:cart")
 
 
@@ -120,7 +117,7 @@ def cart_update(request, pk):
     if quantity < wanted:
         messages.warning(
             request,
-            f"Only {product.stock} of “{display_title(product.title)}” in stock.",
+            f"Only {product.stock} of “{product.title}” in stock.",
         )
     return redirect("shop:cart")
 
@@ -161,7 +158,7 @@ def order_detail(request, number):
     order = get_object_or_404(_orders_with_lines(), number=number)
     if not can_view_order(request, order):
         raise Http404("No such order.")
-    just_placed = was_just_placed(request.session, order)
+    just_placed = pop_confirmation(request.session, order)
     return render(
         request,
         "shop/order_detail.html",

@@ -7,26 +7,14 @@ from decimal import Decimal, InvalidOperation
 from django import template
 from django.contrib.humanize.templatetags.humanize import intcomma
 
+from shop.models import Category
+
 register = template.Library()
 
 CURRENCY_SYMBOLS = {"GBP": "£", "EUR": "€", "USD": "$", "CNY": "¥", "JPY": "¥"}
 
-# Words kept lower-case inside a title when an all-caps title is tidied.
-_SMALL_WORDS = {
-    "a",
-    "an",
-    "and",
-    "as",
-    "at",
-    "for",
-    "in",
-    "of",
-    "on",
-    "or",
-    "the",
-    "to",
-    "with",
-}
+# Words skipped when picking a product's initials: "Set of 3 Cake Tins" -> "SC".
+_SMALL_WORDS = set("a an and as at for in of on or the to with".split())
 
 
 @register.filter
@@ -42,39 +30,35 @@ def money(amount, currency="GBP"):
 
 
 @register.filter
-def display_title(title):
-    """Tidy an ALL-CAPS catalogue title (the UCI data) into title case.
-
-    Titles already in mixed case are left as the store wrote them.
-    """
-    title = " ".join(str(title).split())
-    if not title.isupper():
-        return title
-    words = title.lower().split(" ")
-    tidied = [
-        w if (i and w in _SMALL_WORDS) else re.sub(r"^[a-z]", _upper, w)
-        for i, w in enumerate(words)
-    ]
-    return " ".join(tidied)
-
-
-def _upper(match):
-    return match.group(0).upper()
-
-
-@register.filter
 def initials(title):
     """Up to two letters standing for a product on its placeholder tile."""
-    words = [w for w in re.split(r"[^\w]+", display_title(title)) if w.isalpha()]
+    words = [w for w in re.split(r"[^\w]+", str(title)) if w.isalpha()]
     words = [w for w in words if w.lower() not in _SMALL_WORDS] or words
     return "".join(w[0] for w in words[:2]).upper() or "•"
 
 
 @register.filter
-def tile_hue(category):
-    """A stable colour hue (0-359) for a category, so its tiles match."""
-    key = getattr(category, "slug", None) or str(category or "")
-    return zlib.crc32(key.encode()) % 360
+def tile_hue(subject):
+    """A stable colour hue (0-359) for a category or a product's tile.
+
+    A category always gets the same hue; its products vary a little around
+    it, so a category page reads as one family without looking uniform.
+    """
+    if isinstance(subject, Category) or subject is None:
+        return _stable_number(getattr(subject, "slug", "")) % 360
+    base = tile_hue(subject.category)
+    return (base + _stable_number(subject.sku) % 41 - 20) % 360
+
+
+@register.filter
+def tile_variant(product):
+    """Which of the four tile patterns (0-3) a product's tile uses."""
+    return _stable_number(product.sku[::-1]) % 4
+
+
+def _stable_number(text):
+    # crc32, not hash(): the colour must not change between processes.
+    return zlib.crc32(str(text or "").encode())
 
 
 @register.inclusion_tag("shop/includes/product_visual.html")
