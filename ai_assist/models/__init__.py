@@ -9,4 +9,5 @@ from .banners import (  # noqa: F401
     Campaign,
 )
 from .chat import Conversation, HandoffConversation, Message  # noqa: F401
+from .knowledge import KnowledgeArticle  # noqa: F401
 from .retrieval import ProductEmbedding  # noqa: F401
