@@ -100,7 +100,9 @@ def cart_add(request, pk):
     except carts.CartError as error:
         messages.error(request, str(error))
     else:
-        messages.success(request, f"“{product.title}” is in your cart ({in_cart}).")
+        messages.success(
+            request, f"Added “{product.title}” to your cart ({in_cart} in it)."
+        )
     return _redirect_back(request, "shop:cart")
 
 

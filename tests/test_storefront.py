@@ -334,3 +334,20 @@ def test_state_changing_posts_need_a_csrf_token(cake_stand, django_user_model):
     )
     assert added.status_code == 302
     assert browser.session["cart"] == {str(cake_stand.pk): 1}
+
+
+def test_store_admin_lists_render_with_filters(
+    admin_client, cake_stand, make_order, django_user_model
+):
+    make_order(django_user_model.objects.create_user("ann"), "536365")
+    for url in [
+        reverse("admin:shop_product_changelist") + "?stock_state=low",
+        reverse("admin:shop_category_changelist"),
+        reverse("admin:shop_order_changelist"),
+        reverse("admin:shop_order_change", args=[Order.objects.get().pk]),
+    ]:
+        assert admin_client.get(url).status_code == 200, url
+    low = admin_client.get(
+        reverse("admin:shop_product_changelist"), {"stock_state": "low"}
+    )
+    assert cake_stand.sku in low.text
