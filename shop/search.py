@@ -2,7 +2,11 @@
 
 A plain database search for now. The view calls only
 :func:`search_products`, so moving the page to the app's hybrid retrieval
-means changing this one function (or the one import in the view).
+(``ai_assist.retrieval.search.search_products``, which returns hits
+carrying product ids) is a change to that function's body::
+
+    hits = retrieval_search(query, limit=limit)
+    return products_in_order(hit.product_id for hit in hits)
 """
 
 from django.db.models import Case, IntegerField, Q, Value, When
@@ -51,3 +55,15 @@ def search_products(query, limit=48):
         .order_by("-rank", "title")
     )
     return list(products[:limit])
+
+
+def products_in_order(product_ids):
+    """Return the published products for ``product_ids``, in that order.
+
+    Ids may be strings (as ``ai_assist`` gives them) or ints; unknown or
+    unpublished ids are skipped.
+    """
+    ids = [int(pid) for pid in product_ids if str(pid).isdigit()]
+    found = Product.objects.filter(pk__in=ids, is_published=True)
+    found = found.select_related("category").in_bulk()
+    return [found[pk] for pk in ids if pk in found]

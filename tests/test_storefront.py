@@ -9,7 +9,7 @@ from django.utils import timezone
 import pytest
 
 from shop.models import Category, Order, OrderLine, Product
-from shop.search import search_products
+from shop.search import products_in_order, search_products
 
 pytestmark = pytest.mark.django_db
 
@@ -130,6 +130,13 @@ def test_search_finds_products_by_every_word(make_product):
     make_product(title="Red Retrospot Cup", is_published=False)
     assert search_products("red jumbo", limit=10) == [wanted]
     assert search_products("   ", limit=10) == []
+
+
+def test_products_in_order_keeps_the_ranking_and_skips_hidden_ones(make_product):
+    first, second = make_product(), make_product()
+    hidden = make_product(is_published=False)
+    ids = [str(second.pk), "999999", str(hidden.pk), str(first.pk)]
+    assert products_in_order(ids) == [second, first]
 
 
 # --- Cart -----------------------------------------------------------------
