@@ -19,8 +19,8 @@ from django.core.files.storage import default_storage
 from django.db.models import Count, Q
 from django.utils.text import slugify
 
-from shop.importers.online_retail import DEMO_CUSTOMER_PASSWORD, initial_stock
-from shop.importers.sync import ensure_categories, sync_rows
+from shop.importers.online_retail import DEMO_CUSTOMER_PASSWORD
+from shop.importers.sync import ensure_categories, initial_stock, sync_rows
 from shop.models import Order, Product
 
 SEED_STEPS = [

@@ -24,9 +24,8 @@ from tqdm import tqdm
 
 from shop.models import Product
 
-from .online_retail import ImportDataError, initial_stock
 from .rules import electronics_category
-from .sync import ensure_categories, sync_rows
+from .sync import ImportDataError, ensure_categories, initial_stock, sync_rows
 
 logger = logging.getLogger(__name__)
 
@@ -47,7 +46,7 @@ def import_icecat(path, *, limit=None, progress=True):
     """Import the Icecat CSV (or CSV.GZ) at ``path``; return a Counter.
 
     ``limit`` reads only the first N products. Raises
-    :class:`~shop.importers.online_retail.ImportDataError` for a file
+    :class:`~shop.importers.sync.ImportDataError` for a file
     without the expected columns.
     """
     counts = Counter()

@@ -56,7 +56,14 @@ from shop.models import Order, OrderLine, Product
 
 from .rules import giftware_category
 from .shipping import shipping_state
-from .sync import WRITE_BATCH, ensure_categories, fetch_by_key, sync_rows
+from .sync import (
+    WRITE_BATCH,
+    ImportDataError,
+    ensure_categories,
+    fetch_by_key,
+    initial_stock,
+    sync_rows,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -99,12 +106,10 @@ ORDER_FIELDS = (
 )
 
 
-class ImportDataError(Exception):
-    """The input file cannot be imported (missing columns, unreadable)."""
-
-
 @dataclass
 class Invoice:
+    """One invoice's sales lines: ``(stock code, quantity, unit price)``."""
+
     number: str
     created: str
     customer_id: str
@@ -306,14 +311,6 @@ def _capitalise(word):
     # "CHILDREN'S" -> "Children's" (str.title would give "Children'S").
     parts = re.split(r"([-/])", word)
     return "".join(part[:1].upper() + part[1:].lower() for part in parts)
-
-
-def initial_stock(sku):
-    """A stable, plausible stock level for a new product (some sold out)."""
-    digest = int(hashlib.sha256(f"stock:{sku}".encode()).hexdigest(), 16)
-    if digest % 100 < 6:
-        return 0
-    return 5 + digest // 100 % 240
 
 
 def _sync_products(products, counts):

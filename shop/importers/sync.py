@@ -4,9 +4,11 @@ An importer describes the rows it wants, keyed by a natural key (a SKU, an
 order number, an email). :func:`sync_rows` loads the matching rows in chunks,
 creates the missing ones with ``bulk_create``, rewrites only those whose
 fields differ with ``bulk_update``, and leaves the rest alone, so a second
-import of the same file writes nothing.
+import of the same file writes nothing. Shared helpers of the importers
+(their error type, initial stock levels) live here too.
 """
 
+import hashlib
 from collections import Counter
 
 from django.utils import timezone
@@ -17,6 +19,18 @@ from shop.models import Category
 # Stay below SQLite's limit on query parameters whatever its build.
 LOOKUP_CHUNK = 900
 WRITE_BATCH = 1000
+
+
+class ImportDataError(Exception):
+    """The input file cannot be imported (missing columns, unreadable)."""
+
+
+def initial_stock(sku):
+    """A stable, plausible stock level for a new product (some sold out)."""
+    digest = int(hashlib.sha256(f"stock:{sku}".encode()).hexdigest(), 16)
+    if digest % 100 < 6:
+        return 0
+    return 5 + digest // 100 % 240
 
 
 def sync_rows(model, key, wanted, *, update_fields=(), create_only=None):

@@ -3,7 +3,7 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 
 from shop.importers.icecat import import_icecat
-from shop.importers.online_retail import ImportDataError
+from shop.importers.sync import ImportDataError
 
 
 class Command(BaseCommand):
