@@ -107,6 +107,13 @@ def test_product_without_image_gets_an_initials_tile(client, make_product):
     assert "<img" not in response.text
 
 
+def test_product_with_image_shows_it_with_alt_text(client, make_product):
+    product = make_product(title="Party Bunting", image="products/bunting.jpg")
+    response = client.get(reverse("shop:product", args=[product.pk]))
+    assert 'src="/media/products/bunting.jpg" alt="Party Bunting"' in response.text
+    assert "product-tile" not in response.text
+
+
 def test_unpublished_product_is_not_found(client, make_product):
     product = make_product(is_published=False)
     response = client.get(reverse("shop:product", args=[product.pk]))
@@ -259,6 +266,28 @@ def test_checkout_refuses_more_than_the_stock_left(client, cake_stand):
     assert not Order.objects.exists()
     cake_stand.refresh_from_db()
     assert cake_stand.stock == 2
+
+
+def test_failed_checkout_leaves_every_stock_untouched(client, cake_stand, make_product):
+    mug = make_product(title="Enamel Mug", stock=10)
+    _add(client, mug, 2)
+    _add(client, cake_stand, 5)
+    Product.objects.filter(pk=cake_stand.pk).update(stock=1)
+
+    client.post(reverse("shop:checkout"), {"email": "g@example.com"})
+
+    mug.refresh_from_db()
+    assert mug.stock == 10
+    assert not Order.objects.exists()
+    assert client.session["cart"] == {str(mug.pk): 2, str(cake_stand.pk): 5}
+
+
+def test_checkout_refuses_a_cart_mixing_currencies(client, cake_stand, make_product):
+    _add(client, cake_stand)
+    _add(client, make_product(currency="EUR"))
+    response = client.post(reverse("shop:checkout"), {"email": "g@example.com"})
+    assert "more than one currency" in response.text
+    assert not Order.objects.exists()
 
 
 def test_checkout_with_empty_cart_goes_back_to_cart(client):
