@@ -295,6 +295,31 @@ def test_returns_question_quotes_the_returns_article(engine, intent):
     assert "help@shop.test" in reply.text  # filled from SUPPORT_EMAIL
 
 
+def test_an_edited_article_is_quoted_at_once(engine, intent):
+    from ai_assist.models import KnowledgeArticle
+
+    seed_knowledge()
+    intent("returns_refunds")
+    ask("how do I return this?")  # fills the vector cache
+
+    article = KnowledgeArticle.objects.get(slug="returns", language="en")
+    article.body = "Returns are accepted within 60 days.\n\nMore text."
+    article.save()
+    reply, _ = ask("how do I return this?")
+
+    assert "within 60 days" in reply.text
+
+
+def test_seeding_twice_keeps_edits(engine):
+    from ai_assist.models import KnowledgeArticle
+
+    assert seed_knowledge() == 12
+    KnowledgeArticle.objects.filter(slug="payment").update(title="Paying")
+
+    assert seed_knowledge() == 0
+    assert KnowledgeArticle.objects.filter(title="Paying").count() == 2
+
+
 def test_chinese_policy_question_gets_the_chinese_article(engine, intent):
     seed_knowledge()
     intent("shipping")

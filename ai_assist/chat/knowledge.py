@@ -12,7 +12,6 @@ import threading
 from dataclasses import dataclass
 
 from django.db.models import Count, Max
-from django.utils import translation
 
 import numpy as np
 
@@ -142,8 +141,3 @@ def seed_knowledge(*, overwrite=False):
             changed += created
     logger.info("knowledge: %d seed articles written", changed)
     return changed
-
-
-def current_language():
-    """The active Django language as a knowledge language key."""
-    return _language_key(translation.get_language())
