@@ -23,6 +23,7 @@ import re
 import time
 from dataclasses import dataclass, field
 
+from django.core.exceptions import ImproperlyConfigured
 from django.utils import translation
 
 from ..conf import ai_settings
@@ -233,17 +234,23 @@ def _recommendation(text, context, language):
     return _Turn(answers.recommendation_answer(result), cards=result["products"])
 
 
-def _order_status(text, context, language):
+def _orders(text, context):
+    """The order tool's result, its cards labelled in the reply's language."""
     result = tools.get_order_status(
         context.order_scope, number=tools.find_order_number(text)
     )
+    for card in result["orders"]:
+        card["status_label"] = answers.status_label(card["status"])
+    return result
+
+
+def _order_status(text, context, language):
+    result = _orders(text, context)
     return _Turn(answers.order_answer(result), orders=result["orders"])
 
 
 def _order_change(text, context, language):
-    order = tools.get_order_status(
-        context.order_scope, number=tools.find_order_number(text)
-    )
+    order = _orders(text, context)
     policy = tools.search_policies(text, language=language, topic="orders")
     answer = answers.policy_answer(policy)
     handoff = answers.handoff_answer(
@@ -317,7 +324,7 @@ def _phrase(intent, text, context, language, turn, stream):
         return template, "templates", []
     try:
         generator = get_generator()
-    except Exception:
+    except (ImproperlyConfigured, ImportError):
         logger.exception("reply: generator %s unavailable", ai_settings.GENERATOR)
         return template, "templates", []
     if not generator.uses_model:
@@ -329,20 +336,16 @@ def _phrase(intent, text, context, language, turn, stream):
     system = SMALLTALK_PROMPT if smalltalk else PHRASE_PROMPT
     if not smalltalk:
         system += "\n\nResults:\n" + turn.answer.text[:800]
-    messages = _prompt(generator, system, context.history, text, LEAD_TOKENS)
+    max_tokens = SMALLTALK_TOKENS if smalltalk else LEAD_TOKENS
     gate = _SentenceGate(facts, stream.emit)
+    started = time.monotonic()
     try:
-        generator.generate(
-            messages,
-            max_new_tokens=SMALLTALK_TOKENS if smalltalk else LEAD_TOKENS,
-            on_token=gate.feed,
-        )
+        messages = _prompt(generator, system, context.history, text, max_tokens)
+        generator.generate(messages, max_new_tokens=max_tokens, on_token=gate.feed)
         gate.finish()
     except GeneratorError as exc:
         logger.warning("reply: generator %s failed (%s)", generator.name, exc)
-    stream.timings["generate_ms"] = _ms(stream.started) - sum(
-        stream.timings.get(k, 0) for k in ("route_ms", "tools_ms")
-    )
+    stream.timings["generate_ms"] = _ms(started)
     if not gate.approved:
         return template, "templates", gate.problems
     lead = "".join(gate.approved)
