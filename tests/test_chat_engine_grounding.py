@@ -71,10 +71,16 @@ def test_an_order_status_not_in_the_results_is_rejected():
     assert "number" in check_reply("Your order 536366 is ready.", order).problems
 
 
-def test_the_model_talking_about_itself_is_rejected():
-    verdict = check_reply("As an AI, I don't have access to your orders.", RESULTS)
-
-    assert "off script" in verdict.problems
+@pytest.mark.parametrize(
+    "text",
+    [
+        "As an AI, I don't have access to your orders.",
+        "I'm sorry for any confusion, but as a shopping assistant, I can help.",
+        "My primary function is to assist customers.",
+    ],
+)
+def test_the_model_talking_about_itself_is_rejected(text):
+    assert "off script" in check_reply(text, RESULTS).problems
 
 
 def test_links_and_emails_need_backing():

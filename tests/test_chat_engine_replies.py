@@ -362,10 +362,28 @@ def test_generated_reply_failing_from_the_start_is_all_template(
     template, _ = ask("do you have a red lunch bag?")
     generator_says("As an AI I can't see prices. Try £0.99 bags.")
 
+    generator = get_generator()
+    pieces = []
+    generator.generate = _counting(generator.generate, pieces)
+
     reply, streamed = ask("do you have a red lunch bag?")
 
     assert reply.text == template.text == streamed
     assert reply.backend == "templates" and "off script" in reply.problems
+    assert len(pieces) == 3  # stopped at "As an AI", mid-sentence
+
+
+def _counting(generate, seen):
+    """Wrap a generator's generate() to record every piece it streams."""
+
+    def wrapped(messages, *, max_new_tokens=None, on_token=None):
+        def listen(piece):
+            seen.append(piece)
+            on_token(piece)
+
+        return generate(messages, max_new_tokens=max_new_tokens, on_token=listen)
+
+    return wrapped
 
 
 def test_grounded_generated_lead_is_kept_and_streamed(

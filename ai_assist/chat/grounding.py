@@ -60,8 +60,18 @@ OFF_SCRIPT = (
     r"language model", r"i don'?t have (?:access|the ability|real|personal)",
     r"i(?:'m| am) (?:not able|unable)", r"i can(?:no|')t (?:help|assist|access)",
     r"sorry for your loss", r"my (?:shop|store)\b", r"real.world",
+    r"sorry for (?:any|the) confusion", r"as (?:an?|your) (?:\w+ )?assistant",
+    r"i speciali[sz]e", r"my (?:primary )?(?:function|capabilities|purpose)",
 )  # fmt: skip
 _OFF_SCRIPT = [re.compile(p, re.IGNORECASE) for p in OFF_SCRIPT]
+
+
+def is_off_script(text):
+    """Whether the text has the model talking about itself or refusing.
+
+    Checked on every streamed piece, so such a reply stops at once.
+    """
+    return any(p.search(text) for p in _OFF_SCRIPT)
 
 
 def _decimal(text):
@@ -134,7 +144,7 @@ def check_reply(text, facts):
         *_unbacked_names(text, blob),
         *_unbacked_claims(text, blob),
     ]
-    if any(p.search(text) for p in _OFF_SCRIPT):
+    if is_off_script(text):
         problems.append("off script")
     if any(r.lower() not in text.lower() for r in facts.required):
         problems.append("missing fact")

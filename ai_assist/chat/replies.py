@@ -30,7 +30,7 @@ from ..conf import ai_settings
 from ..llm import GeneratorError, get_generator
 from ..llm.base import StopGeneration
 from . import answers, tools
-from .grounding import Facts, check_reply
+from .grounding import Facts, check_reply, is_off_script
 
 logger = logging.getLogger(__name__)
 
@@ -391,6 +391,11 @@ class _SentenceGate:
 
     def feed(self, piece):
         self.buffer += piece
+        if is_off_script(self.buffer):
+            # No need to wait for the end of a sentence that cannot pass.
+            self.problems = ["off script"]
+            self.closed = True
+            raise StopGeneration
         while match := _SENTENCE_END.search(self.buffer):
             sentence = self.buffer[: match.end()]
             self.buffer = self.buffer[match.end() :]
