@@ -336,7 +336,10 @@ def _phrase(intent, text, context, language, turn, stream):
     system = SMALLTALK_PROMPT if smalltalk else PHRASE_PROMPT
     if not smalltalk:
         system += "\n\nResults:\n" + turn.answer.text[:800]
-    max_tokens = SMALLTALK_TOKENS if smalltalk else LEAD_TOKENS
+    # The backend's MAX_NEW_TOKENS caps both lengths.
+    max_tokens = min(
+        SMALLTALK_TOKENS if smalltalk else LEAD_TOKENS, generator.max_new_tokens
+    )
     gate = _SentenceGate(facts, stream.emit)
     started = time.monotonic()
     try:
