@@ -9,6 +9,7 @@ class AIAssistConfig(AppConfig):
 
     def ready(self):
         from . import checks, receivers  # noqa: F401  (registers them)
+        from .recommend import receivers as recommend_receivers  # noqa: F401
         from .retrieval import receivers as retrieval_receivers  # noqa: F401
 
         receivers.connect_product_signals()

@@ -120,6 +120,15 @@ DEFAULTS = {
     "RECOMMENDATION_CACHE_TIMEOUT": 3600,
     # Half-life in days of the trending score.
     "TRENDING_HALF_LIFE_DAYS": 7,
+    # How many products the stored trending list keeps.
+    "TRENDING_ITEMS": 200,
+    # How much each signal counts in "for_you": co_customer (bought by the
+    # same customers), co_purchase (same order), content (similar text)
+    # and trending. Keys given here replace the ranker's defaults.
+    "RECOMMENDATION_WEIGHTS": {},
+    # Days after a click within which an order of the product counts as
+    # converted by the widget.
+    "ATTRIBUTION_DAYS": 7,
     # --- Banners ---------------------------------------------------------
     # Copy writer: an alias into COPYWRITERS.
     "COPYWRITER": "local",

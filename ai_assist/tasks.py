@@ -67,3 +67,34 @@ def generate_banner_variant(variant_id, generation):
     from .banners.workflow import run_generation
 
     return run_generation(variant_id, generation)
+
+
+# --- Recommendations -------------------------------------------------------------
+
+
+@shared_task(
+    name="ai_assist.rebuild_recommendations",
+    queue=ai_settings.BATCH_QUEUE,
+    autoretry_for=(DatabaseError,),
+    retry_backoff=True,
+    max_retries=2,
+)
+def rebuild_recommendations():
+    """Rebuild every precomputed recommendation list (beat and admin)."""
+    from .recommend.rebuild import rebuild_recommendations as rebuild
+
+    return rebuild().pk
+
+
+@shared_task(
+    name="ai_assist.refresh_product_recommendations",
+    queue=ai_settings.BATCH_QUEUE,
+    autoretry_for=(DatabaseError,),
+    retry_backoff=True,
+    max_retries=3,
+)
+def refresh_product_recommendations(product_id):
+    """Recompute one changed product's similar-products list."""
+    from .recommend.services import refresh_product
+
+    refresh_product(product_id)

@@ -3,6 +3,7 @@ from django.urls import path
 from drf_spectacular.views import SpectacularAPIView
 
 from . import chat_views as chat
+from . import recommend_views as recommend
 
 # --- Chat ----------------------------------------------------------------
 conversation = "chat/conversations/<uuid:conversation_id>/"
@@ -29,7 +30,22 @@ chat_urls = [
     path("chat/cart/", chat.CartAddView.as_view(), name="chat-cart-add"),
 ]
 
+# --- Recommendations -------------------------------------------------------
+recommend_urls = [
+    path(
+        "recommendations/",
+        recommend.RecommendationListView.as_view(),
+        name="recommendations",
+    ),
+    path(
+        "recommendations/events/",
+        recommend.RecommendationEventView.as_view(),
+        name="recommendation-events",
+    ),
+]
+
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     *chat_urls,
+    *recommend_urls,
 ]

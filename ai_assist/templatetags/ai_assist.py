@@ -43,3 +43,23 @@ def ai_banner(context, slot):
         return ""
     names = [f"ai_assist/banners/slot_{slot}.html", "ai_assist/banners/slot.html"]
     return select_template(names).render(banner, context.get("request"))
+
+
+# --- Recommendations -------------------------------------------------------------
+
+
+@register.simple_tag(takes_context=True)
+def ai_recommendations(context, kind, product=None, limit=4):
+    """Render a recommendation widget: ``{% ai_recommendations "similar" %}``.
+
+    ``kind`` is ``similar``, ``bought_together``, ``for_you`` or
+    ``trending``; ``product`` defaults to a ``product`` in the context.
+    The request in the context gives the shopper, cart and session. Renders
+    ``ai_assist/recommendations/<kind>.html`` if present, else
+    ``ai_assist/recommendations/list.html``; nothing when the list is empty.
+    """
+    from ..recommend.widgets import render_widget
+
+    if product is None and kind in ("similar", "bought_together"):
+        product = context.get("product")
+    return render_widget(context.get("request"), kind, product=product, limit=limit)
