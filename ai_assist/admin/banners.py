@@ -61,6 +61,16 @@ class _ProductRelation:
         return self.model._meta.pk
 
 
+class ProductPicker(ManyToManyRawIdWidget):
+    """The raw-id picker, keeping the typed text (ids or SKUs) as it is."""
+
+    def value_from_datadict(self, data, files, name):
+        return data.get(name, "")
+
+    def format_value(self, value):
+        return value if isinstance(value, str) else super().format_value(value)
+
+
 class CampaignForm(forms.ModelForm):
     products = forms.CharField(
         label=_("products"),
@@ -95,7 +105,7 @@ class CampaignForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         model = get_adapter().get_product_model()
         if model is not None and admin_site is not None:
-            self.fields["products"].widget = ManyToManyRawIdWidget(
+            self.fields["products"].widget = ProductPicker(
                 _ProductRelation(model), admin_site
             )
         if self.instance.pk:

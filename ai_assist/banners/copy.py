@@ -376,8 +376,8 @@ def rank_candidates(candidates, brief):
     Chinese briefs use the multilingual embedder. If the embedder cannot
     be loaded the order is kept, since ranking only refines the choice.
     """
-    if len(candidates) < 2:
-        return list(candidates)
+    if not candidates:
+        return []
     from ..retrieval.embedders import get_embedder, get_multilingual_embedder
 
     try:
@@ -823,7 +823,7 @@ class LocalCopywriter(Copywriter):
     """Gemma-3-270M (base) prompted few-shot, sampled several times.
 
     Options: ``PATH`` (a transformers folder to use instead of the packaged
-    model; tests use a tiny random model), ``MAX_NEW_TOKENS`` (60),
+    model; tests use a tiny random model), ``MAX_NEW_TOKENS`` (48),
     ``TEMPERATURE`` (0.8).
     """
 
@@ -873,9 +873,13 @@ class LocalCopywriter(Copywriter):
                 temperature=float(self.options.get("TEMPERATURE", 0.8)),
                 top_p=0.92,
                 repetition_penalty=1.15,
-                max_new_tokens=int(self.options.get("MAX_NEW_TOKENS", 60)),
+                max_new_tokens=int(self.options.get("MAX_NEW_TOKENS", 48)),
                 num_return_sequences=count,
                 pad_token_id=tokenizer.pad_token_id or tokenizer.eos_token_id,
+                # The examples end with "###"; stopping there saves the
+                # tokens the model would spend inventing another product.
+                stop_strings=["###"],
+                tokenizer=tokenizer,
             )
         start = inputs["input_ids"].shape[1]
         texts = tokenizer.batch_decode(output[:, start:], skip_special_tokens=True)
@@ -898,9 +902,17 @@ class LocalCopywriter(Copywriter):
             name = labels.get(head.strip().lower())
             if sep and name and name not in values:
                 values[name] = rest
+        # The base model rambles on: keep the first sentence when that
+        # alone fits the limit, and let the filter judge the rest.
+        description = values.get("description", "").strip()
+        limit = int(ai_settings.COPY_LIMITS["description"])
+        if len(description) > limit:
+            match = re.match(r"(.+?[.!?。！？])(\s|$)", description)
+            if match and len(match.group(1)) <= limit:
+                description = match.group(1)
         return CopyCandidate(
             headline=values["headline"],
-            description=values.get("description", ""),
+            description=description,
             cta=values.get("cta", ""),
             source=self.alias,
         )
@@ -968,8 +980,54 @@ def write_copy(brief, *, count=4, seed=0, copywriter=None):
                 else CopyCandidate(brief.title, source="templates")
             )
         ]
-    ranked = rank_candidates(kept, brief) + rank_candidates(fallback, brief)
-    return CopyResult(candidates=ranked, rejected=rejected, fell_back=fell_back)
+    ranked = rank_candidates(kept + fallback, brief)
+    written = [c for c in ranked if c.source != "templates"]
+    safe = [c for c in ranked if c.source == "templates"]
+    on_topic, off_topic = _split_off_topic(written, brief)
+    rejected += [(c, f"off topic (similarity {c.score})") for c in off_topic]
+    fell_back = fell_back or (bool(written) and not on_topic)
+    return CopyResult(
+        candidates=on_topic + safe, rejected=rejected, fell_back=fell_back
+    )
+
+
+# Lines that say nothing about any product. A written candidate must be
+# closer to the product than the closest of these, or it is off topic.
+GENERIC_LINES = {
+    "en": [
+        "Welcome to our store.",
+        "Great gifts for the whole family.",
+        "The weather is lovely today.",
+        "Style and comfort for every day.",
+    ],
+    "zh": [
+        "欢迎光临本店。",
+        "送给家人的好礼物。",
+        "今天天气很好。",
+        "时尚舒适，每天都好看。",
+    ],
+}
+
+
+def _split_off_topic(written, brief):
+    """Written candidates about the product, and those about nothing much.
+
+    The base model sometimes writes a fluent line about something else
+    ("a gift from family" for a hoodie); such a line is no closer to the
+    product than generic filler is, which is what this measures.
+    """
+    if not written or not any(c.score for c in written):
+        return written, []
+    from ..retrieval.embedders import get_embedder, get_multilingual_embedder
+
+    embedder = get_multilingual_embedder() if brief.is_chinese else get_embedder()
+    lines = GENERIC_LINES["zh" if brief.is_chinese else "en"]
+    product = embedder.encode_passages([brief.product_text])[0]
+    floor = float((embedder.encode_passages(lines) @ product).max())
+    return (
+        [c for c in written if c.score > floor],
+        [c for c in written if c.score <= floor],
+    )
 
 
 def _trim_to_limits(candidate):

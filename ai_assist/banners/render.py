@@ -336,7 +336,9 @@ class PillowRenderer(BannerRenderer):
 
     def _ensure_logo_visible(self, canvas, logo, box):
         """Put a light or dark chip behind a logo that would vanish."""
-        opaque = [p[:3] for p in logo.resize((24, 24)).getdata() if p[3] > 128]
+        small = logo.resize((24, 24))
+        pixels = getattr(small, "get_flattened_data", small.getdata)()
+        opaque = [p[:3] for p in pixels if p[3] > 128]
         if not opaque:
             return
         ink = tuple(sum(c[i] for c in opaque) // len(opaque) for i in range(3))

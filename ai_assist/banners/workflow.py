@@ -22,7 +22,7 @@ from ..adapters import get_adapter
 from ..conf import ai_settings
 from . import photos
 from .brand import brand_style, get_default_brand_kit
-from .copy import CopyBrief, write_copy
+from .copy import CopyBrief, CopyCandidate, write_copy
 from .render import BannerSpec, get_renderer, save_image
 from .sizes import parse_sizes, size_label
 
@@ -250,7 +250,7 @@ def run_generation(variant_id, generation):
     BannerVariant, _image, _transition = _models()
     with transaction.atomic():
         variant = (
-            BannerVariant.objects.select_for_update()
+            BannerVariant.objects.select_for_update(of=("self",))
             .select_related("campaign", "campaign__brand_kit")
             .filter(pk=variant_id)
             .first()
@@ -368,20 +368,46 @@ def _write_variant_copy(variant, product, campaign):
         discount_text=campaign.discount_text,
         ends_at=campaign.ends_at,
     )
-    result = write_copy(brief, count=4, seed=variant.seed)
+    siblings = campaign.variants.filter(product_id=variant.product_id)
+    shared = _sibling_candidates(variant, siblings)
+    if shared:
+        # One model run serves every variant of a product on its first
+        # generation; a regeneration asks the model afresh.
+        candidates, rejected = shared, []
+    else:
+        result = write_copy(brief, count=4, seed=variant.seed)
+        candidates, rejected = result.candidates, result.rejected
     # Siblings of one product take different candidates, so an A/B test
     # compares different copy and not only different backgrounds.
-    ordinal = campaign.variants.filter(
-        product_id=variant.product_id, pk__lt=variant.pk
-    ).count()
-    chosen = result.candidates[ordinal % len(result.candidates)]
+    ordinal = siblings.filter(pk__lt=variant.pk).count()
+    chosen = candidates[ordinal % len(candidates)]
     variant.headline = chosen.headline
     variant.description = chosen.description
     variant.cta = chosen.cta
     variant.copy_source = chosen.source
-    variant.candidates = [c.as_dict() for c in result.candidates] + [
-        dict(c.as_dict(), rejected=reason) for c, reason in result.rejected
+    variant.candidates = [c.as_dict() for c in candidates] + [
+        dict(c.as_dict(), rejected=reason) for c, reason in rejected
     ]
+
+
+def _sibling_candidates(variant, siblings):
+    """Ranked candidates another variant of this product already has."""
+    if variant.candidates:
+        return []
+    for other in siblings.exclude(pk=variant.pk).exclude(candidates=[]):
+        kept = [c for c in other.candidates if not c.get("rejected")]
+        if kept:
+            return [
+                CopyCandidate(
+                    **{
+                        k: c.get(k, "")
+                        for k in ("headline", "description", "cta", "source")
+                    },
+                    score=c.get("score") or 0.0,
+                )
+                for c in kept
+            ]
+    return []
 
 
 def load_variant_photo(variant):

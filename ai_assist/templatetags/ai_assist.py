@@ -34,15 +34,14 @@ def ai_banner(context, slot):
     one, else ``ai_assist/banners/slot.html``; renders nothing when no
     variant is live for the slot.
     """
-    from django.template.loader import select_template
-
     from ..banners.slots import slot_context
 
     banner = slot_context(slot, context.get("request"))
     if banner is None:
         return ""
     names = [f"ai_assist/banners/slot_{slot}.html", "ai_assist/banners/slot.html"]
-    return select_template(names).render(banner, context.get("request"))
+    template = context.template.engine.select_template(names)
+    return template.render(context.new(banner))
 
 
 # --- Recommendations -------------------------------------------------------------
