@@ -57,6 +57,8 @@ class Command(BaseCommand):
 
     def ask(self, text, owner, lang, timeout):
         try:
+            # Refuse a bad message before a conversation is made for it.
+            conversations.check_message_text(text)
             conversation = conversations.start_conversation(language=lang, **owner)
             message = conversations.post_message(conversation, text, language=lang)
         except conversations.ChatError as error:
