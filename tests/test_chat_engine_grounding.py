@@ -96,3 +96,11 @@ def test_required_facts_must_be_present():
 
     assert "missing fact" in check_reply("Here it is.", facts).problems
     assert check_reply("It has shipped.", facts).ok
+
+
+def test_a_place_or_brand_inside_a_sentence_is_a_name_too():
+    facts = Facts(["I couldn't find an order with the number 538836."])
+    text = "Order 538836 was found at a local market in Ashkelon, Israel."
+
+    assert "name" in check_reply(text, facts).problems
+    assert check_reply("Hello! I'm glad you're here. How can I help?", facts).ok

@@ -346,14 +346,23 @@ def test_generated_price_not_in_results_falls_back_to_template(
     catalogue, intent, generator_says
 ):
     template, _ = ask("do you have a red lunch bag?")
-    generator_says("Yes! Our red lunch bag is just £0.99 today.")
+    generator_says("Our red lunch bag is just £0.99 today.")
 
     reply, streamed = ask("do you have a red lunch bag?")
 
     assert "£0.99" not in reply.text and "£0.99" not in streamed
-    assert reply.text == f"Yes! {template.text}"  # the approved part stays
-    assert streamed == reply.text
+    assert reply.text == template.text == streamed
     assert reply.grounded is False and "number" in reply.problems
+    assert reply.backend == "templates"
+
+
+def test_an_allowed_price_passes_the_check(catalogue, intent, generator_says):
+    generator_says("Good news, they start at £1.65.")
+
+    reply, _ = ask("do you have a red lunch bag?")
+
+    assert reply.text.startswith("Good news, they start at £1.65. Here are")
+    assert reply.grounded is True and reply.backend == "scripted"
 
 
 def test_generated_reply_failing_from_the_start_is_all_template(
@@ -386,18 +395,30 @@ def _counting(generate, seen):
     return wrapped
 
 
-def test_grounded_generated_lead_is_kept_and_streamed(
+def test_generated_opener_comes_before_the_whole_template(
     catalogue, intent, generator_says
 ):
-    generator = generator_says("Sure, have a look at these lunch bags!")
+    template, _ = ask("do you have a red lunch bag?")
+    generator = generator_says("Sure, have a look at these! They are popular.")
 
     reply, streamed = ask("do you have a red lunch bag?")
 
-    assert reply.text.startswith("Sure, have a look at these lunch bags!")
-    assert "£1.65" in reply.text  # the facts still come from the template
+    # One opening sentence, then the templated answer, whole.
+    assert reply.text == f"Sure, have a look at these! {template.text}"
     assert streamed == reply.text
     assert reply.grounded is True and reply.backend == "scripted"
     assert "LUNCH BAG RED RETROSPOT" in generator.calls[0][0]["content"]
+
+
+def test_order_answers_are_never_left_to_the_generator(orders, intent, generator_says):
+    intent("order_status")
+    template, _ = ask("where is order 200001?", user=orders["alice"])
+    generator = generator_says("It was found at a market in Ashkelon.")
+
+    reply, _ = ask("where is order 200001?", user=orders["alice"])
+
+    assert generator.calls == []
+    assert reply.text == template.text and reply.backend == "templates"
 
 
 def test_chinese_replies_never_use_the_generator(catalogue, intent, generator_says):

@@ -34,6 +34,12 @@ _WORD = re.compile(r"[a-z]+")
 _NAME = re.compile(
     r"\b[A-Z][\w'&-]*(?:\s+(?:[A-Z][\w'&-]*|&|of|and|the))*\s+[A-Z][\w'&-]*"
 )
+# A capitalised word that does not start a sentence.
+_INNER_CAPITAL = re.compile(r"(?<![.!?]\s)(?<!^)(?<=\s)([A-Z][a-z][\w'-]*)")
+_COMMON_CAPITALS = frozenset(
+    "I I'm I'll I've I'd OK Hi Hello Monday Tuesday Wednesday Thursday Friday "
+    "Saturday Sunday".split()
+)
 _QUOTED = re.compile(r"[\"“‘«]([^\"”’»]{2,80})[\"”’»]")
 _CONTACT = re.compile(r"\S+@\S+\.\w+|https?://\S+|www\.\S+", re.IGNORECASE)
 
@@ -173,6 +179,14 @@ def _unbacked_names(text, blob):
             return
     for quoted in _QUOTED.findall(text):
         if quoted.strip().lower() not in blob:
+            yield "name"
+            return
+    # A capitalised word inside a sentence is a name too ("a market in
+    # Ashkelon, Israel", said SmolLM2 of an order it had never seen).
+    for word in _INNER_CAPITAL.findall(text):
+        if word not in _COMMON_CAPITALS and not re.search(
+            rf"\b{re.escape(word.lower())}\b", blob
+        ):
             yield "name"
             return
     if any(c.lower().rstrip(".,") not in blob for c in _CONTACT.findall(text)):

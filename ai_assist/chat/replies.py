@@ -4,12 +4,13 @@ The reply service: from a shopper's message to a grounded answer.
 :func:`build_reply` routes the message to an intent, calls the tools that
 hold the facts (:mod:`ai_assist.chat.tools`), builds cards from the store's
 data, and writes a templated answer (:mod:`ai_assist.chat.answers`). In
-English, the configured generator may then phrase the answer's lead; its
-text is streamed sentence by sentence, and only sentences that pass the
-grounding check (:mod:`ai_assist.chat.grounding`) are kept. The facts
-themselves (product lines, order state, policy text) always come from the
-templates. Chinese replies come from templates and retrieval only: the
-packaged model cannot write Chinese.
+English, the configured generator may then write small talk, or an opening
+sentence before a search answer (see ``PHRASING``); its text is streamed
+sentence by sentence, and only sentences that pass the grounding check
+(:mod:`ai_assist.chat.grounding`) are kept. The facts themselves (product
+lines, order state, policy text) always come from the templates. Chinese
+replies come from templates and retrieval only: the packaged model cannot
+write Chinese.
 
 Streaming contract for callers: ``on_token`` receives pieces of text as
 they are ready; ``Reply.text`` is the final text. The pieces normally join
@@ -44,18 +45,29 @@ INTENTS = (
 # short small-talk answer. Short replies keep a 2-core CPU within budget.
 LEAD_TOKENS = 40
 SMALLTALK_TOKENS = 60
-MAX_SENTENCES = 2
 # How much of the conversation goes into the prompt, at most, before it is
 # trimmed further to fit the model's context.
 HISTORY_TURNS = 6
 HISTORY_CHARS = 300
 MESSAGE_CHARS = 1000
 
+# What the generator may write, per intent. "reply": the whole answer (no
+# facts are involved); "opener": a sentence or two before the templated
+# answer, which stays whole. Intents not listed are answered by templates
+# alone: in order, policy, product-fact and hand-off answers the template
+# IS the message, and the 135M model, given the chance, replaced "no such
+# order" with a market in Ashkelon.
+PHRASING = {
+    "smalltalk": "reply",
+    "product_search": "opener",
+    "recommendation": "opener",
+}
+
 PHRASE_PROMPT = (
-    "You are the shopping assistant of an online store. Write one or two "
-    "short, friendly sentences to the customer that introduce the results "
-    "below. The results are shown after your sentences, so do not repeat "
-    "them: no product names, prices, numbers, dates or promises."
+    "You are the shopping assistant of an online store. Write one short, "
+    "friendly sentence to the customer that introduces the results below. "
+    "The results are shown after your sentence, so do not repeat them: no "
+    "product names, prices, numbers, dates or promises."
 )
 SMALLTALK_PROMPT = (
     "You are the friendly shopping assistant of an online store. Answer the "
@@ -320,7 +332,8 @@ def _phrase(intent, text, context, language, turn, stream):
     templated lead is used.
     """
     template = turn.answer.lead
-    if language != "en":
+    mode = PHRASING.get(intent)
+    if language != "en" or mode is None:
         return template, "templates", []
     try:
         generator = get_generator()
@@ -332,15 +345,14 @@ def _phrase(intent, text, context, language, turn, stream):
 
     facts = Facts()
     facts.add(turn.answer.text, *turn.facts)
-    smalltalk = intent == "smalltalk"
-    system = SMALLTALK_PROMPT if smalltalk else PHRASE_PROMPT
-    if not smalltalk:
-        system += "\n\nResults:\n" + turn.answer.text[:800]
+    if mode == "reply":
+        system, max_tokens = SMALLTALK_PROMPT, SMALLTALK_TOKENS
+    else:
+        system = PHRASE_PROMPT + "\n\nResults:\n" + turn.answer.text[:800]
+        max_tokens = LEAD_TOKENS
     # The backend's MAX_NEW_TOKENS caps both lengths.
-    max_tokens = min(
-        SMALLTALK_TOKENS if smalltalk else LEAD_TOKENS, generator.max_new_tokens
-    )
-    gate = _SentenceGate(facts, stream.emit)
+    max_tokens = min(max_tokens, generator.max_new_tokens)
+    gate = _SentenceGate(facts, stream.emit, limit=2 if mode == "reply" else 1)
     started = time.monotonic()
     try:
         messages = _prompt(generator, system, context.history, text, max_tokens)
@@ -352,9 +364,9 @@ def _phrase(intent, text, context, language, turn, stream):
     if not gate.approved:
         return template, "templates", gate.problems
     lead = "".join(gate.approved)
-    if gate.problems:
-        # What was approved has been streamed already; the template's lead
-        # follows it in place of the sentence that failed.
+    if mode == "opener" or gate.problems:
+        # The approved sentences have been streamed already; the template's
+        # lead follows them (in place of any sentence that failed).
         lead = f"{lead} {template}"
     return lead, generator.name, gate.problems
 
@@ -384,9 +396,10 @@ _SENTENCE_END = re.compile(r"[.!?。！？](?=\s)")
 class _SentenceGate:
     """Let generated text through one checked sentence at a time."""
 
-    def __init__(self, facts, emit):
+    def __init__(self, facts, emit, *, limit):
         self.facts = facts
         self.emit = emit
+        self.limit = limit
         self.buffer = ""
         self.approved = []
         self.problems = []
@@ -424,7 +437,7 @@ class _SentenceGate:
             sentence = sentence.lstrip()
         self.approved.append(sentence)
         self.emit(sentence)
-        if len(self.approved) >= MAX_SENTENCES:
+        if len(self.approved) >= self.limit:
             self.closed = True
             raise StopGeneration
 
