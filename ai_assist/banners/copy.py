@@ -23,6 +23,7 @@ import logging
 import os
 import random
 import re
+import string
 import threading
 import time
 import unicodedata
@@ -73,8 +74,12 @@ class CopyBrief:
         price = ""
         if product.price is not None:
             price = format(product.price.normalize(), "f")
+        title = product.title
+        if title.isupper():
+            # Many catalogues shout ("WHITE HANGING HEART"); banners should not.
+            title = string.capwords(title.lower())
         return cls(
-            title=product.title,
+            title=title,
             description=product.description,
             brand=product.brand,
             category=product.category,
@@ -431,7 +436,33 @@ def _short_name(title, limit):
         if len(out) + len(word) + (1 if out else 0) > limit:
             break
         out = f"{out} {word}".strip()
+    # A name cut after "for an" reads as broken; end on a content word.
+    kept = out.split()
+    while len(kept) > 1 and kept[-1].lower().strip(",;:") in _DANGLING:
+        kept.pop()
+    out = " ".join(kept).rstrip(",;:-–")
     return out or title[:limit]
+
+
+_DANGLING = {
+    "a",
+    "an",
+    "the",
+    "and",
+    "or",
+    "for",
+    "with",
+    "of",
+    "in",
+    "to",
+    "by",
+    "on",
+    "at",
+    "from",
+    "&",
+    "-",
+    "–",
+}
 
 
 def _first_sentence(text, limit):
@@ -980,6 +1011,10 @@ def write_copy(brief, *, count=4, seed=0, copywriter=None):
                 else CopyCandidate(brief.title, source="templates")
             )
         ]
+    if not kept:
+        # Templates only: their order already varies with the seed, and
+        # skipping the embedder keeps the CLI and tests instant.
+        return CopyResult(candidates=fallback, rejected=rejected, fell_back=fell_back)
     ranked = rank_candidates(kept + fallback, brief)
     written = [c for c in ranked if c.source != "templates"]
     safe = [c for c in ranked if c.source == "templates"]
