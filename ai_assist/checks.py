@@ -181,3 +181,42 @@ def check_model_packages(app_configs, **kwargs):
             )
         )
     return warnings
+
+
+@register("ai_assist")
+def check_banners(app_configs, **kwargs):
+    """E010: the copywriter and renderer resolve; W010: a CJK font exists."""
+    from .banners.fonts import get_cjk_face
+
+    problems = []
+    if ai_settings.COPYWRITER not in ai_settings.COPYWRITERS:
+        problems.append(
+            Error(
+                f"AI_ASSIST['COPYWRITER'] = {ai_settings.COPYWRITER!r} is not a key "
+                "of AI_ASSIST['COPYWRITERS'].",
+                hint="Use one of: " + ", ".join(sorted(ai_settings.COPYWRITERS)),
+                id="ai_assist.E010",
+            )
+        )
+    try:
+        ai_settings.import_class("BANNER_RENDERER")
+    except ImportError as exc:
+        problems.append(
+            Error(
+                f"AI_ASSIST['BANNER_RENDERER'] cannot be imported: {exc}",
+                hint="Give the dotted path of a BannerRenderer subclass, e.g. "
+                "'ai_assist.banners.render.PillowRenderer'.",
+                id="ai_assist.E010",
+            )
+        )
+    if get_cjk_face() is None:
+        problems.append(
+            Warning(
+                "No font with Chinese glyphs was found; Chinese banners would "
+                "show empty boxes.",
+                hint="pip install noto-cjk-sans-otc, or set "
+                "AI_ASSIST['BANNER_CJK_FONT'] to a .ttf/.otf/.ttc path.",
+                id="ai_assist.W010",
+            )
+        )
+    return problems

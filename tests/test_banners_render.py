@@ -257,3 +257,20 @@ def test_a_real_product_photo_renders_cleanly():
         assert result.photo is not None
         assert_layout_is_clean(result)
         assert not result.photo.intersects(result.text("headline").box)
+
+
+def test_system_checks_report_a_missing_cjk_font_and_bad_backends(monkeypatch):
+    from django.core.checks import run_checks
+
+    from ai_assist.banners import fonts
+
+    def ids():
+        return {m.id for m in run_checks(tags=["ai_assist"])}
+
+    assert not {"ai_assist.W010", "ai_assist.E010"} & ids()
+    monkeypatch.setattr(fonts, "SYSTEM_CJK_FONTS", [])
+    monkeypatch.setattr(fonts, "_package_cjk_font", lambda: None)
+    with override_settings(
+        AI_ASSIST={"COPYWRITER": "nope", "BANNER_RENDERER": "no.such.Renderer"}
+    ):
+        assert {"ai_assist.W010", "ai_assist.E010"} <= ids()
