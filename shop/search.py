@@ -1,15 +1,14 @@
 """Product search for the storefront's search page.
 
-A plain database search for now. The view calls only
-:func:`search_products`, so moving the page to the app's hybrid retrieval
-(``ai_assist.retrieval.search.search_products``, which returns hits
-carrying product ids) is a change to that function's body::
-
-    hits = retrieval_search(query, limit=limit)
-    return products_in_order(hit.product_id for hit in hits)
+The page uses the app's hybrid retrieval (BM25 and embeddings, fused, with
+price and colour filters understood), the same search the chat assistant
+uses. Before the catalogue has been indexed (``ai_assist_reindex``) it falls
+back to a plain database search, so the page never comes up empty.
 """
 
 from django.db.models import Case, IntegerField, Q, Value, When
+
+from ai_assist.retrieval.search import search_products as hybrid_search
 
 from .models import Product
 
@@ -20,6 +19,16 @@ MAX_TERMS = 8
 
 
 def search_products(query, limit=48):
+    """Return up to ``limit`` published products for ``query``, best first."""
+    if not query.strip():
+        return []
+    hits = hybrid_search(query, limit=limit)
+    if hits:
+        return products_in_order(hit.product_id for hit in hits)
+    return database_search(query, limit)
+
+
+def database_search(query, limit=48):
     """Return up to ``limit`` published products matching ``query``, best first.
 
     Every word of the query must appear in the title, description, brand,
