@@ -26,6 +26,8 @@ from shop.models import Order, Product
 SEED_STEPS = [
     "shop.demo.seed_shopper_accounts",
     "shop.demo.seed_sample_merchandise",
+    "shop.demo.seed_help_articles",
+    "shop.demo.seed_brand_kit",
 ]
 
 PHOTOS_DIR = Path(settings.BASE_DIR) / "data" / "product-photos"
@@ -175,3 +177,22 @@ def _attach_photos(products, pks):
 
 def _join(words):
     return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
+
+
+# The app's own demo content --------------------------------------------------
+
+
+def seed_help_articles(write):
+    """Starter shipping, returns, payment and contact articles for the chat."""
+    from ai_assist.chat.knowledge import seed_knowledge
+
+    created = seed_knowledge()
+    write(f"Help articles: {created} created (edit them in the admin).")
+
+
+def seed_brand_kit(write):
+    """A default brand kit, so the banner studio works out of the box."""
+    from ai_assist.banners.brand import seed_default_brand_kit
+
+    kit = seed_default_brand_kit(name="Larkspur")
+    write(f"Brand kit: {kit.name!r} is the default.")
