@@ -222,6 +222,7 @@ def _als(train, users, catalogue, factors, iterations, seed):
     from implicit.als import AlternatingLeastSquares
     from implicit.nearest_neighbours import bm25_weight
     from scipy import sparse
+    from threadpoolctl import threadpool_limits
 
     item_index = {pid: i for i, pid in enumerate(catalogue)}
     user_index = {}
@@ -239,14 +240,17 @@ def _als(train, users, catalogue, factors, iterations, seed):
         shape=(len(user_index), len(catalogue)),
     )
     weighted = bm25_weight(matrix, K1=100, B=0.8).tocsr().astype(np.float32)
-    model = AlternatingLeastSquares(
-        factors=factors,
-        regularization=0.05,
-        iterations=iterations,
-        random_state=seed,
-        use_gpu=False,
-    )
-    model.fit(weighted, show_progress=False)
+    # implicit runs its own threads; BLAS threads on top only contend (and
+    # implicit warns about them when the model is made).
+    with threadpool_limits(1, "blas"):
+        model = AlternatingLeastSquares(
+            factors=factors,
+            regularization=0.05,
+            iterations=iterations,
+            random_state=seed,
+            use_gpu=False,
+        )
+        model.fit(weighted, show_progress=False)
     rows = [user_index[u] for u in users]
     ids, _ = model.recommend(rows, weighted[rows], N=K, filter_already_liked_items=True)
     return {

@@ -19,18 +19,15 @@ logger = logging.getLogger(__name__)
 
 # Half-lives in days. Co-occurrence fades slowly (tastes last a season);
 # the popularity used for trending fades in weeks (AI_ASSIST setting).
-COOCCURRENCE_HALF_LIFE = 180.0
+COOCCURRENCE_HALF_LIFE = 60.0
 
 # Normalisation of each co-occurrence signal: alpha is the exponent split
 # between the two items' counts (0.5 is the cosine; higher punishes the
 # popular candidate less), shrink damps pairs seen only a few times.
 COOCCURRENCE_PARAMS = {
-    "co_purchase": {"alpha": 0.5, "shrink": 1.0},
-    "co_customer": {"alpha": 0.5, "shrink": 2.0},
+    "co_purchase": {"alpha": 0.75, "shrink": 1.0},
+    "co_customer": {"alpha": 0.75, "shrink": 2.0},
 }
-
-
-SCALE = signals.log_scaled
 
 
 @dataclass
@@ -69,7 +66,7 @@ class Signals:
         """``[(product_id, score in 0..1), ...]`` of the most trending."""
         if self.trending is None or not len(self.trending):
             return []
-        scaled = SCALE(self.trending)
+        scaled = signals.sqrt_scaled(self.trending)
         count = min(limit, int((scaled > 0).sum()))
         if not count:
             return []

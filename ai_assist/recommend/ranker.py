@@ -27,8 +27,6 @@ DEFAULT_WEIGHTS = {
 # more about the next one than last year's.
 HISTORY_HALF_LIFE_DAYS = 90.0
 
-NORMALISE = True
-
 # The most history items a list is built from (the strongest ones).
 HISTORY_ITEMS = 60
 
@@ -99,7 +97,7 @@ def score_candidates(history, neighbours, *, popularity=None, weights=None):
     # Neighbour sums grow with how much a history agrees; scaling them to
     # a maximum of 1 gives the popularity weight the same meaning for a
     # customer with two orders and one with two hundred.
-    if NORMALISE and scores:
+    if scores:
         peak = max(scores.values())
         if peak > 0:
             for candidate in scores:

@@ -113,10 +113,9 @@ def top_k_rows(m, k):
     for row in range(m.shape[0]):
         start, end = m.indptr[row], m.indptr[row + 1]
         cols, vals = m.indices[start:end], m.data[start:end]
-        if len(vals) > k:
-            keep = np.argpartition(-vals, k - 1)[:k]
-            cols, vals = cols[keep], vals[keep]
-        order = np.lexsort((cols, -vals))
+        # A full sort rather than argpartition: ties at the cut must fall
+        # the same way however the rows were blocked.
+        order = np.lexsort((cols, -vals))[:k]
         indices.append(cols[order])
         values.append(vals[order])
         indptr.append(indptr[-1] + len(order))
@@ -151,7 +150,7 @@ def cooccurrence_neighbours(m, *, k, alpha=0.5, shrink=2.0, min_count=0.0):
     for start in range(0, m.shape[1], BLOCK_ROWS):
         stop = min(start + BLOCK_ROWS, m.shape[1])
         block = (mt[start:stop] @ m).tocsr()
-        block.setdiag(0)  # an item is not its own neighbour
+        block.setdiag(0, k=start)  # an item is not its own neighbour
         block.eliminate_zeros()
         if min_count:
             block.data[block.data < min_count] = 0
@@ -221,11 +220,13 @@ def trending_scores(data, *, half_life, view_items=None, view_ages=None):
     return scores.astype(np.float32)
 
 
-def log_scaled(scores):
-    """Squash popularity into [0, 1] on a log scale for blending."""
-    scores = np.log1p(np.asarray(scores, dtype=np.float32))
+def sqrt_scaled(scores):
+    """Scale popularity into [0, 1] as the square root of its share of the
+    maximum: the top stays apart from the middle (a log would flatten it)
+    while the long tail is not crushed to zero (a linear scale would)."""
+    scores = np.asarray(scores, dtype=np.float32)
     top = scores.max() if len(scores) else 0.0
-    return scores / top if top > 0 else scores
+    return np.sqrt(scores / top) if top > 0 else scores
 
 
 def days_between(later, earlier):
