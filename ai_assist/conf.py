@@ -60,7 +60,12 @@ DEFAULTS = {
     "GENERATORS": {
         "local": {
             "BACKEND": "ai_assist.llm.local.LocalGenerator",
-            "MAX_NEW_TOKENS": 80,
+            "MAX_NEW_TOKENS": 60,
+            # Intents whose replies the model may phrase (see
+            # ai_assist.chat.replies.PHRASING; absent: all of them).
+            # SmolLM2-135M writes usable small talk but rarely a usable
+            # opener, and every try costs a second or more on 2 cores.
+            "PHRASE_INTENTS": ["smalltalk"],
         },
         "openai": {
             "BACKEND": "ai_assist.llm.openai.OpenAIGenerator",

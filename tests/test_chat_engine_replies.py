@@ -21,12 +21,12 @@ HASHING = "ai_assist.testing.embedders.HashingEmbedder"
 SCRIPTED = "ai_assist.testing.llm.ScriptedGenerator"
 
 
-def engine_settings(generator="templates", text=""):
+def engine_settings(generator="templates", text="", **options):
     return {
         "EMBEDDER": HASHING,
         "MULTILINGUAL_EMBEDDER": HASHING,
         "GENERATOR": generator,
-        "GENERATORS": {"scripted": {"BACKEND": SCRIPTED, "TEXT": text}},
+        "GENERATORS": {"scripted": {"BACKEND": SCRIPTED, "TEXT": text, **options}},
         "SUPPORT_EMAIL": "help@shop.test",
         "SUPPORT_HOURS": "weekdays 9 to 5",
     }
@@ -53,8 +53,9 @@ def engine(db):
 def generator_says():
     """Switch to a scripted generator that answers with the given text."""
 
-    def switch(text):
-        override = override_settings(AI_ASSIST=engine_settings("scripted", text))
+    def switch(text, **options):
+        settings = engine_settings("scripted", text, **options)
+        override = override_settings(AI_ASSIST=settings)
         override.enable()
         switch.overrides.append(override)
         _reset()
@@ -419,6 +420,14 @@ def test_order_answers_are_never_left_to_the_generator(orders, intent, generator
 
     assert generator.calls == []
     assert reply.text == template.text and reply.backend == "templates"
+
+
+def test_phrase_intents_limit_what_a_backend_phrases(catalogue, intent, generator_says):
+    generator = generator_says("Sure, have a look!", PHRASE_INTENTS=["smalltalk"])
+
+    reply, _ = ask("do you have a red lunch bag?")
+
+    assert generator.calls == [] and reply.backend == "templates"
 
 
 def test_chinese_replies_never_use_the_generator(catalogue, intent, generator_says):

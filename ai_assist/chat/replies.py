@@ -52,11 +52,12 @@ HISTORY_CHARS = 300
 MESSAGE_CHARS = 1000
 
 # What the generator may write, per intent. "reply": the whole answer (no
-# facts are involved); "opener": a sentence or two before the templated
-# answer, which stays whole. Intents not listed are answered by templates
-# alone: in order, policy, product-fact and hand-off answers the template
-# IS the message, and the 135M model, given the chance, replaced "no such
-# order" with a market in Ashkelon.
+# facts are involved); "opener": a sentence before the templated answer,
+# which stays whole. A backend's PHRASE_INTENTS option narrows the list.
+# Intents not listed are answered by templates alone: in order, policy,
+# product-fact and hand-off answers the template IS the message, and the
+# 135M model, given the chance, replaced "no such order" with a market in
+# Ashkelon.
 PHRASING = {
     "smalltalk": "reply",
     "product_search": "opener",
@@ -332,16 +333,17 @@ def _phrase(intent, text, context, language, turn, stream):
     templated lead is used.
     """
     template = turn.answer.lead
-    mode = PHRASING.get(intent)
-    if language != "en" or mode is None:
+    if language != "en" or intent not in PHRASING:
         return template, "templates", []
     try:
         generator = get_generator()
     except (ImproperlyConfigured, ImportError):
         logger.exception("reply: generator %s unavailable", ai_settings.GENERATOR)
         return template, "templates", []
-    if not generator.uses_model:
-        return template, generator.name, []
+    allowed = generator.options.get("PHRASE_INTENTS", PHRASING)
+    if not generator.uses_model or intent not in allowed:
+        return template, "templates", []
+    mode = PHRASING[intent]
 
     facts = Facts()
     facts.add(turn.answer.text, *turn.facts)
