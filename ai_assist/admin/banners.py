@@ -73,14 +73,14 @@ class ProductPicker(ManyToManyRawIdWidget):
 
 class CampaignForm(forms.ModelForm):
     products = forms.CharField(
-        label=_("products"),
+        label=_("Products"),
         help_text=_(
             "Product ids or SKUs, separated by commas; the magnifier opens "
             "the product list."
         ),
     )
     sizes = forms.MultipleChoiceField(
-        label=_("sizes"),
+        label=_("Sizes"),
         choices=list(SIZE_PRESETS.items()),
         widget=forms.CheckboxSelectMultiple,
     )
@@ -271,6 +271,7 @@ class VariantForm(forms.ModelForm):
     class Meta:
         model = BannerVariant
         fields = ["headline", "description", "cta", "photo_override"]
+        widgets = {"description": forms.Textarea(attrs={"rows": 2, "cols": 60})}
 
     def clean(self):
         data = super().clean()

@@ -581,18 +581,22 @@ class TemplateCopywriter(Copywriter):
             values["summary"] = ZH_SUMMARIES[goal]
         ctas = list(CTAS[lang][goal])
         random.Random(seed).shuffle(ctas)
-        out = []
+        whole, cut = [], []
+        full_name = _short_name(brief.title, 10_000)
         for headline, description in TEMPLATES[lang][goal]:
             filled = self._fill(headline, description, values, brief.title, limits)
             if filled is None:
                 continue
-            out.append(
-                CopyCandidate(
-                    *filled, cta=ctas[len(out) % len(ctas)], source="templates"
-                )
-            )
-        rotation = seed % len(out) if out else 0
-        return (out[rotation:] + out[:rotation])[:count]
+            candidate = CopyCandidate(*filled, cta="", source="templates")
+            # Phrasings that fit the whole name beat those that cut it short.
+            if "{name}" not in headline or full_name in candidate.headline:
+                whole.append(candidate)
+            else:
+                cut.append(candidate)
+        cut.sort(key=lambda c: -len(c.headline))
+        rotation = seed % len(whole) if whole else 0
+        out = (whole[rotation:] + whole[:rotation] + cut)[:count]
+        return [replace(c, cta=ctas[i % len(ctas)]) for i, c in enumerate(out)]
 
     @staticmethod
     def _fill(headline, description, values, title, limits):

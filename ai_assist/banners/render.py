@@ -431,7 +431,7 @@ class PillowRenderer(BannerRenderer):
             blocks = self._fit_copy(fields, zones, spec, largest, gap)
 
         total = sum(b[3] for b in blocks) + gap * max(0, len(blocks) - 1)
-        centre = zones.family in ("strip", "wide") or zones.photo is None
+        centre = zones.family in ("strip", "wide", "tall") or zones.photo is None
         y = zone.y0 + ((zone.height - total) / 2 if centre else 0)
         drawn = []
         for name, fitted, face, used in blocks:

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.utils import timezone
+from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 
 from ..banners.fonts import validate_font_upload
@@ -280,7 +281,8 @@ class BannerVariant(models.Model):
         indexes = [models.Index(fields=["status", "campaign"])]
 
     def __str__(self):
-        return f"{self.campaign} / {self.product_title or self.product_id} #{self.pk}"
+        product = Truncator(self.product_title or self.product_id).chars(40)
+        return f"{self.campaign} / {product} #{self.pk}"
 
     @property
     def click_through_rate(self):
