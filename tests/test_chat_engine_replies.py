@@ -454,3 +454,15 @@ def test_prompt_keeps_the_newest_history_within_the_context(
     assert 1 <= len(sent) - 2 < len(history)
     assert sent[-2]["content"].startswith("message 9")
     assert reply.text == "Hello there!"
+
+
+def test_recommendations_for_the_page_product_leave_it_out(catalogue, intent):
+    intent("recommendation")
+    bag = catalogue["20725"]
+
+    reply, _ = ask("what goes well with this?", page_product_id=str(bag.pk))
+
+    ids = [card["id"] for card in reply.cards]
+    assert ids and str(bag.pk) not in ids
+    assert all(Product.objects.filter(pk=i).exists() for i in ids)
+    assert reply.intent == "recommendation"

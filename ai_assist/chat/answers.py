@@ -98,7 +98,9 @@ def search_answer(result):
 def product_answer(facts, question):
     """The answer to a question about one product, honest about gaps."""
     card = facts["product"]
-    lead = _("Here is what I know about %(title)s:") % {"title": card["title"]}
+    # Some catalogues end titles with a full stop ("Lunch Bag Black Skull.").
+    title = card["title"].rstrip(". ")
+    lead = _("Here is what I know about %(title)s:") % {"title": title}
     details = [
         _("Price: %(price)s, %(stock)s.")
         % {

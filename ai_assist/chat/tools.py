@@ -191,42 +191,30 @@ def recommend_products(*, product_id=None, user=None, cart_product_ids=(), limit
     if product is None and cart_product_ids:
         product = adapter.get_product(list(cart_product_ids)[-1])
     products = _from_recommender(product, user, limit)
-    if products is None:
-        products = _similar_by_embeddings(product, limit) if product else []
+    if not products and product is not None:
+        # No signals built yet (a new store): nearest vectors still work.
+        products = _similar_by_embeddings(product, limit)
     exclude = {product.id} if product else set()
     cards = [product_card(p) for p in products if p.id not in exclude]
     return {"products": cards[:limit]}
 
 
 def _from_recommender(product, user, limit):
-    """Ask the recommendation engine; None when it is not available."""
-    try:
-        from ..recommend import recommend
-    except ImportError:
-        return None
+    """Ask the recommendation engine; None when it cannot answer."""
+    from ..recommend.services import recommend
+
     kind = "similar" if product is not None else "for_you"
     try:
-        items = recommend(kind, product=product, user=user, limit=limit)
+        # Not tracked: the widget's click-through figures count widgets.
+        items = recommend(kind, product=product, user=user, limit=limit, track=False)
     except (LookupError, ValueError) as exc:
         logger.warning("recommendations %s: unavailable (%s)", kind, exc)
         return None
     return _as_products(items)
 
 
-def _as_products(items):
-    """Accept ProductData, objects with ``.product``, or ids."""
-    products, ids = [], []
-    for item in items or []:
-        if hasattr(item, "product"):
-            item = item.product
-        if hasattr(item, "title"):
-            products.append(item)
-        else:
-            ids.append(str(getattr(item, "product_id", item)))
-    if ids:
-        live = get_adapter().get_products(ids)
-        products.extend(live[i] for i in ids if i in live)
-    return [p for p in products if p.is_published]
+def _as_products(recommendations):
+    return [r.product for r in recommendations or [] if r.product.is_published]
 
 
 def _similar_by_embeddings(product, limit):
