@@ -297,3 +297,58 @@ def test_rebuild_records_its_figures(built):
     assert run.stats["order_lines"] > 20
     assert run.stats["peak_rss_mb"] > 0
     assert NeighbourList.objects.filter(signal="co_purchase").count() >= 8
+
+
+# --- Another host -----------------------------------------------------------------
+
+
+def test_a_host_with_uuid_keys_and_no_stock_gets_every_kind(db):
+    from datetime import timedelta
+    from decimal import Decimal
+
+    from django.contrib.auth import get_user_model
+    from django.utils import timezone
+
+    from ai_assist.recommend.rebuild import rebuild_recommendations
+    from ai_assist.retrieval.embedders import reset_embedders
+    from ai_assist.retrieval.vectors import clear_vector_cache
+    from tests.testhost.models import Item, Purchase, PurchaseItem
+    from tests.testhost.settings import TESTHOST_AI_ASSIST
+
+    def item(code, name):
+        return Item.objects.create(code=code, name=name, unit_cost=Decimal("3"))
+
+    buyer = get_user_model().objects.create_user("dora", password="pw-dora-123")
+    kettle, mug, rake = (
+        item("K", "Steel kettle"),
+        item("M", "Steel mug"),
+        item("R", "Rake"),
+    )
+    for n in range(3):
+        purchase = Purchase.objects.create(
+            reference=f"P{n}",
+            buyer=buyer,
+            placed_on=timezone.now() - timedelta(days=n + 1),
+            state="placed",
+        )
+        for thing in (kettle, mug) if n < 2 else (rake,):
+            PurchaseItem.objects.create(
+                purchase=purchase, item=thing, count=1, cost=Decimal("3")
+            )
+
+    settings = {**TESTHOST_AI_ASSIST, "EMBEDDER": HASHING}
+    with override_settings(AI_ASSIST={**settings, "MULTILINGUAL_EMBEDDER": HASHING}):
+        reset_embedders()
+        clear_vector_cache()
+        rebuild_recommendations()
+        together = recommend("bought_together", product=str(kettle.pk), limit=2)
+        similar = recommend("similar", product=str(kettle.pk), limit=1)
+        for_you = recommend("for_you", user=buyer, limit=3)
+        trending = recommend("trending", limit=3)
+    reset_embedders()
+    clear_vector_cache()
+
+    assert ids(together)[0] == str(mug.pk)
+    assert ids(similar) == [str(mug.pk)]
+    assert for_you and trending
+    assert str(kettle.pk) in ids(trending)

@@ -267,3 +267,22 @@ def test_admin_rebuild_now_button_rebuilds(
     assert response.status_code == 200
     assert RecommendationBuild.objects.count() == 2
     assert "queued" in response.content.decode()
+
+
+def test_product_page_views_feed_trending(db, hashing_embedder):
+    from ai_assist.models import ProductView
+    from ai_assist.recommend.rebuild import rebuild_recommendations
+    from ai_assist.recommend.services import note_product_view
+    from tests.recommend_data import make_product
+
+    make_product("teapot")
+    lamp = make_product("lamp")
+    for _ in range(3):
+        note_product_view(make_request(), lamp.pk)
+    rebuild_recommendations()
+
+    result = recommend("trending", limit=2)
+
+    assert ProductView.objects.get(product_id=str(lamp.pk)).views == 3
+    assert result[0].product.id == str(lamp.pk)
+    assert result[0].reason == "Popular right now"

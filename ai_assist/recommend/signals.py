@@ -214,6 +214,7 @@ def trending_scores(data, *, half_life, view_items=None, view_ages=None):
     """
     weights = decay(data.ages, half_life)
     scores = np.bincount(data.items, weights=weights, minlength=data.n_items)
+    scores = scores.astype(np.float64)  # an empty bincount comes back as int
     if view_items is not None and len(view_items):
         view_weights = 0.1 * decay(view_ages, half_life)
         scores += np.bincount(view_items, weights=view_weights, minlength=len(scores))
