@@ -466,3 +466,23 @@ def test_recommendations_for_the_page_product_leave_it_out(catalogue, intent):
     assert ids and str(bag.pk) not in ids
     assert all(Product.objects.filter(pk=i).exists() for i in ids)
     assert reply.intent == "recommendation"
+
+
+def test_an_openai_compatible_server_writes_the_opener(catalogue, intent):
+    from tests.test_chat_engine_llm import FakeServer
+
+    server = FakeServer()
+    server.script = [("stream", ["Sure,", " these", " are", " lovely!", " Buy"])]
+    settings = engine_settings("openai")
+    settings["GENERATORS"]["openai"] = {"BASE_URL": server.url, "MODEL": "m"}
+    try:
+        with override_settings(AI_ASSIST=settings):
+            reset_generators()
+            reply, streamed = ask("do you have a red lunch bag?")
+    finally:
+        server.close()
+        reset_generators()
+
+    assert reply.text.startswith("Sure, these are lovely! Here are 2 products")
+    assert reply.backend == "openai" and streamed == reply.text
+    assert server.requests[0]["body"]["stream"] is True
