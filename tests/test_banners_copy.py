@@ -262,3 +262,114 @@ def test_packaged_gemma_writes_copy_that_survives_the_filter():
         assert written
         result = write_copy(brief, count=3, seed=7, copywriter="local")
         assert result.best.headline
+
+
+def test_local_copywriter_runs_a_tiny_model_and_the_filter_catches_it(tmp_path):
+    from ai_assist.testing.banners import build_tiny_copy_model
+
+    folder = build_tiny_copy_model(tmp_path / "tiny")
+    settings = {
+        "EMBEDDER": HASHING,
+        "MULTILINGUAL_EMBEDDER": HASHING,
+        "COPYWRITERS": {
+            "tiny": {
+                "BACKEND": "ai_assist.banners.copy.LocalCopywriter",
+                "PATH": str(folder),
+                "MAX_NEW_TOKENS": 12,
+            }
+        },
+    }
+    with override_settings(AI_ASSIST=settings):
+        written = LocalCopywriter("tiny", settings["COPYWRITERS"]["tiny"]).write(
+            hoodie(), count=3, seed=1
+        )
+        assert len(written) == 3 and all(c.source == "tiny" for c in written)
+        result = write_copy(hoodie(), count=3, seed=1, copywriter="tiny")
+    # Random words with prompt labels and an invented price never pass.
+    assert result.best.headline
+    kept = [c for c in result.candidates if c.source == "tiny"]
+    assert all("£9.99" not in c.headline for c in kept)
+    assert all("Headline:" not in c.headline for c in kept)
+
+
+class _FakeEndpoint:
+    """A loopback chat-completions server: fails ``failures`` times, then answers."""
+
+    def __init__(self, failures):
+        import json
+        import threading
+        from http.server import BaseHTTPRequestHandler, HTTPServer
+
+        state = self
+        self.calls, self.failures, self.auth = 0, failures, []
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                self.rfile.read(int(self.headers["Content-Length"]))
+                state.calls += 1
+                state.auth.append(self.headers.get("Authorization"))
+                if state.calls <= state.failures:
+                    self.send_response(503)
+                    self.end_headers()
+                    return
+                content = json.dumps(
+                    {
+                        "candidates": [
+                            {
+                                "headline": "Fleece for cold mornings",
+                                "description": "Brushed cotton and a roomy hood.",
+                                "cta": "Shop now",
+                            },
+                            {
+                                "headline": "Only £5 today",
+                                "description": "",
+                                "cta": "Buy",
+                            },
+                        ]
+                    }
+                )
+                body = json.dumps({"choices": [{"message": {"content": content}}]})
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.end_headers()
+                self.wfile.write(body.encode())
+
+            def log_message(self, *args):
+                pass
+
+        self.server = HTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_port}/v1"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def test_openai_compatible_copywriter_retries_and_is_filtered(monkeypatch):
+    from ai_assist.banners.copy import OpenAICopywriter
+
+    endpoint = _FakeEndpoint(failures=1)
+    options = {
+        "BASE_URL": endpoint.url,
+        "MODEL": "m",
+        "API_KEY_ENV": "BANNER_KEY",
+        "TIMEOUT": 5,
+        "MAX_RETRIES": 2,
+    }
+    try:
+        with pytest.raises(CopyError, match="BANNER_KEY"):
+            OpenAICopywriter("openai", options).write(hoodie())
+        monkeypatch.setenv("BANNER_KEY", "sk-test")
+        written = OpenAICopywriter("openai", options).write(hoodie(), count=2)
+        assert endpoint.calls == 2  # one 503, then the answer
+        assert endpoint.auth[-1] == "Bearer sk-test"
+        kept, rejected = filter_candidates(written, hoodie())
+        assert headlines(kept) == ["Fleece for cold mornings"]
+        assert "5" in rejected[0][1]
+
+        endpoint.failures = 99
+        with pytest.raises(CopyError, match="HTTP 503"):
+            OpenAICopywriter("openai", dict(options, MAX_RETRIES=1)).write(hoodie())
+    finally:
+        endpoint.close()
