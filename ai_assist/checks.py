@@ -6,6 +6,7 @@ Each has a stable id; the hint says what to change. Run them with
 """
 
 import importlib.util
+import os
 
 from django.apps import apps
 from django.conf import settings
@@ -181,6 +182,29 @@ def check_model_packages(app_configs, **kwargs):
             )
         )
     return warnings
+
+
+@register("ai_assist")
+def check_generator_key(app_configs, **kwargs):
+    """W004: the OpenAI-compatible generator would call OpenAI without a key."""
+    options = ai_settings.GENERATORS.get(ai_settings.GENERATOR) or {}
+    if options.get("BACKEND") != "ai_assist.llm.openai.OpenAIGenerator":
+        return []
+    # Local servers (vLLM, Ollama) need no key; api.openai.com always does.
+    base_url = options.get("BASE_URL") or "https://api.openai.com/v1"
+    env = options.get("API_KEY_ENV") or ""
+    if "api.openai.com" not in base_url or os.environ.get(env):
+        return []
+    return [
+        Warning(
+            f"The generator {ai_settings.GENERATOR!r} calls {base_url} but the "
+            f"environment variable {env or '(none)'!r} holding its key is empty; "
+            "replies fall back to templates.",
+            hint="Export the key in that variable, or point BASE_URL at a "
+            "server that needs none.",
+            id="ai_assist.W004",
+        )
+    ]
 
 
 @register("ai_assist")

