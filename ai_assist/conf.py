@@ -163,6 +163,10 @@ DEFAULTS = {
     # Seconds one variant's generation (copy and every size) may take in
     # the worker before it is stopped and marked failed.
     "BANNER_TIME_LIMIT": 300,
+    # Without a broker (CELERY_TASK_ALWAYS_EAGER) generate banners one at a
+    # time in a background thread after commit, so the admin answers at
+    # once and shows progress. False runs them inline (tests, scripts).
+    "BANNER_EAGER_THREAD": True,
     # Sizes a storefront slot prefers, best first: the slot tag shows the
     # first size a live variant has (and a square one on small screens).
     "BANNER_SLOT_SIZES": {

@@ -40,6 +40,7 @@ def fast_banners():
         STORAGES=MEMORY_STORAGES,
         AI_ASSIST={
             "COPYWRITER": "templates",
+            "BANNER_EAGER_THREAD": False,
             "EMBEDDER": HASHING,
             "MULTILINGUAL_EMBEDDER": HASHING,
         },

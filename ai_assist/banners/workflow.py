@@ -11,10 +11,11 @@ publishing need the ``ai_assist.approve_bannervariant`` permission.
 
 import logging
 import secrets
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, time, timedelta
 
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
+from django.db import connections, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -176,8 +177,6 @@ def request_generation(variant, *, new_seed=False, copy=None, user=None):
     first.
     """
     BannerVariant, _image, BannerTransition = _models()
-    from ..tasks import generate_banner_variant
-
     with transaction.atomic():
         locked = BannerVariant.objects.select_for_update().get(pk=variant.pk)
         if locked.status == BannerVariant.Status.LIVE:
@@ -210,8 +209,33 @@ def request_generation(variant, *, new_seed=False, copy=None, user=None):
         locked.progress = 0
         locked.error = ""
         locked.save()
-        generate_banner_variant.delay_on_commit(locked.pk, locked.generation)
+        _queue(locked.pk, locked.generation)
     return locked
+
+
+# One thread generates at a time: banners on a 2-core machine gain nothing
+# from running side by side, and the copy model is loaded only once.
+_eager_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ai-banner")
+
+
+def _queue(variant_id, generation):
+    """Queue generation after commit: Celery, or a thread when it is eager."""
+    from ..tasks import generate_banner_variant as task
+
+    if task.app.conf.task_always_eager and ai_settings.BANNER_EAGER_THREAD:
+        transaction.on_commit(
+            lambda: _eager_pool.submit(_run_in_thread, variant_id, generation)
+        )
+    else:
+        task.delay_on_commit(variant_id, generation)
+
+
+def _run_in_thread(variant_id, generation):
+    try:
+        run_generation(variant_id, generation)
+    finally:
+        # The thread opened its own database connection; close it.
+        connections.close_all()
 
 
 def generate_campaign(campaign, user=None):
