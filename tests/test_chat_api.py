@@ -143,6 +143,7 @@ def test_another_guest_gets_404_for_every_endpoint(guest, start, post):
     ]
 
     assert [r.status_code for r in answers] == [404] * 5
+    assert answers[0].json()["code"] == "not_found"
     assert Message.objects.filter(role="user").count() == 1
 
 
@@ -191,6 +192,8 @@ def test_guest_posts_need_the_csrf_token():
     )
 
     assert refused.status_code == 403
+    assert refused.json()["code"] == "permission_denied"
+    assert "CSRF" in refused.json()["detail"]
     assert accepted.status_code == 201
     assert Conversation.objects.count() == 1
 

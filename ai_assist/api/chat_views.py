@@ -130,6 +130,14 @@ class ChatView(APIView):
             session.save()
         return {"user": self.request.user, "session_key": session.session_key or ""}
 
+    def handle_exception(self, exc):
+        # DRF's own refusals (CSRF, 404) get the same {detail, code} shape.
+        response = super().handle_exception(exc)
+        data = response.data
+        if isinstance(data, dict) and "detail" in data and "code" not in data:
+            data["code"] = getattr(data["detail"], "code", "error")
+        return response
+
     def get_conversation(self, conversation_id):
         try:
             return conversations.get_conversation(conversation_id, **self.owner())
