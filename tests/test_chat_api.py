@@ -6,6 +6,7 @@ inline through the real Celery task (eager), so no model loads here.
 
 import json
 import os
+import time
 from decimal import Decimal
 from io import StringIO
 
@@ -572,6 +573,54 @@ def test_stream_live_events_are_relayed_in_order(start, guest):
     ]
     assert rest[-1][0] == "done"
     assert rest[-1][1]["reply"].text == "Hello"
+
+
+def test_stream_finds_a_reply_saved_without_any_events(start, guest):
+    conversation_id = start()
+    url = f"{START_URL}{conversation_id}/messages/"
+    body = guest.post(url, {"text": "quiet"}, "application/json").json()
+    message = Message.objects.get(pk=body["message_id"])
+    # As when the worker could not reach Redis: the row is all there is.
+    Message.objects.create(
+        conversation=message.conversation,
+        role="assistant",
+        reply_to=message,
+        status="streaming",
+    )
+    events = conversations.iter_reply_events(message, timeout=5, keepalive=10)
+    Message.objects.filter(reply_to=message).update(status="done", text="Saved")
+
+    started = time.monotonic()
+    name, data, _ = next(events)
+
+    assert name == "done"
+    assert data["reply"].text == "Saved"
+    assert time.monotonic() - started < 2
+
+
+def test_signals_tell_of_replies_and_handoffs(start, post, use_builder):
+    from ai_assist.signals import assistant_replied, handoff_requested
+
+    replied, handoffs = [], []
+
+    def on_reply(**kwargs):
+        replied.append(kwargs)
+
+    def on_handoff(**kwargs):
+        handoffs.append(kwargs)
+
+    assistant_replied.connect(on_reply)
+    handoff_requested.connect(on_handoff)
+    use_builder("handoff_reply")
+    try:
+        post(start(), "a person please")
+    finally:
+        assistant_replied.disconnect(on_reply)
+        handoff_requested.disconnect(on_handoff)
+
+    assert replied[0]["message"].text == "a person please"
+    assert replied[0]["reply"].status == "done"
+    assert handoffs[0]["conversation"].handoff_requested
 
 
 def test_polling_returns_the_text_streamed_so_far(start, guest):

@@ -34,6 +34,7 @@ from django.utils.translation import gettext as _
 from ..adapters import get_adapter
 from ..conf import ai_settings
 from ..models import Conversation, Message
+from ..signals import assistant_replied, handoff_requested
 from .streams import FINAL_EVENTS, get_stream
 
 logger = logging.getLogger(__name__)
@@ -366,11 +367,16 @@ def _finish_reply(message, reply, result, timings):
             intent=reply.intent,
             language=reply.language or message.language,
         )
-        if getattr(result, "handoff", False):
+        handoff = bool(getattr(result, "handoff", False))
+        if handoff:
             message.conversation.request_handoff(note=message.text[:500])
     if reply.cards or reply.orders:
         _publish(message.pk, "cards", {"cards": reply.cards, "orders": reply.orders})
     _publish(message.pk, "done", {"reply_id": reply.pk})
+    # Signals last: the shopper's stream is complete whatever receivers do.
+    if handoff:
+        handoff_requested.send(Conversation, conversation=message.conversation)
+    assistant_replied.send(Message, message=message, reply=reply)
     logger.info(
         "message %s: reply %s done (intent %s, %s ms)",
         message.pk,
@@ -392,6 +398,7 @@ def _fail_reply(message, reply, reason, timings):
         reply.save()
         Message.objects.filter(pk=message.pk).update(status=Message.Status.FAILED)
     _publish(message.pk, "error", {"reply_id": reply.pk, "message": reply.text})
+    assistant_replied.send(Message, message=message, reply=reply)
     return reply
 
 
@@ -461,20 +468,28 @@ def iter_reply_events(message, *, timeout, keepalive, after=0):
         yield _final_event(reply)
         return
 
+    # The row is checked at least every second of silence: the task may
+    # have finished without reaching this stream (Redis down, or an eager
+    # task in another web process's memory).
+    check_every = min(keepalive, 1.0)
     deadline = time.monotonic() + timeout
-    for event in get_stream().listen(message.pk, timeout=keepalive, after=after):
+    quiet_since = time.monotonic()
+    events = get_stream().listen(message.pk, timeout=check_every, after=after)
+    for event in events:
         if event is None:
-            # Silence: the task may have finished without a stream (Redis
-            # down, or another process's memory channel), so check the row.
             reply = _finished_reply(message.pk)
             if reply is not None:
                 yield _final_event(reply)
                 return
-            if time.monotonic() > deadline:
+            now = time.monotonic()
+            if now > deadline:
                 yield "error", {"message": failure_text(), "code": "timeout"}, None
                 return
-            yield None, None, None
+            if now - quiet_since >= keepalive:
+                quiet_since = now
+                yield None, None, None
             continue
+        quiet_since = time.monotonic()
         if event["event"] in FINAL_EVENTS:
             reply = _finished_reply(message.pk)
             if reply is not None:
