@@ -300,6 +300,52 @@ def test_post_answers_202_and_the_reply_is_saved(guest, start, post):
     ]
 
 
+@pytest.fixture
+def broker(monkeypatch):
+    """Celery with a broker: record what is sent instead of sending it."""
+    from shop.celery import app
+
+    sent = []
+    was_eager = app.conf.task_always_eager
+    app.conf.task_always_eager = False
+    monkeypatch.setattr(generate_reply, "delay", lambda *args: sent.append(args))
+    yield sent
+    app.conf.task_always_eager = was_eager
+
+
+def test_with_a_broker_the_task_is_sent_only_after_commit(
+    start, guest, broker, django_capture_on_commit_callbacks
+):
+    conversation_id = start()
+    url = f"{START_URL}{conversation_id}/messages/"
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = guest.post(url, {"text": "queue me"}, "application/json")
+        assert broker == []  # not before the message is committed
+    message_id = response.json()["message_id"]
+
+    assert response.status_code == 202
+    assert broker == [(message_id,)]
+    assert Message.objects.get(pk=message_id).status == "queued"
+
+
+def test_a_broker_that_is_down_fails_the_reply_not_the_post(
+    start, post, broker, monkeypatch
+):
+    def refuse(*args):
+        raise ConnectionError("broker down")
+
+    monkeypatch.setattr(generate_reply, "delay", refuse)
+    conversation_id = start()
+
+    response = post(conversation_id, "anyone there?")
+
+    assert response.status_code == 202
+    message = Message.objects.get(pk=response.json()["message_id"])
+    assert message.status == "failed"
+    assert message.reply.failure_reason == "not queued: ConnectionError: broker down"
+
+
 def test_message_is_stored_before_the_reply_builder_runs(start, guest, settings):
     settings.AI_ASSIST = {
         **settings.AI_ASSIST,

@@ -207,8 +207,23 @@ def queue_reply(message_id):
 
     if task.app.conf.task_always_eager and ai_settings.CHAT_EAGER_THREAD:
         transaction.on_commit(lambda: _start_eager_thread(task, message_id))
-    else:
+    elif task.app.conf.task_always_eager:
         task.delay_on_commit(message_id)
+    else:
+        # delay_on_commit, made robust: with the broker down the message is
+        # kept and marked failed instead of turning the post into a 500.
+        transaction.on_commit(lambda: _send_task(task, message_id))
+
+
+def _send_task(task, message_id):
+    try:
+        task.delay(message_id)
+    except Exception as exc:
+        logger.exception("message %s: could not queue its reply", message_id)
+        message = Message.objects.select_related("conversation").get(pk=message_id)
+        reply = _claim_reply(message)
+        reason = f"not queued: {type(exc).__name__}: {exc}"[:MAX_REASON_LENGTH]
+        _fail_reply(message, reply, reason, dict(message.timings))
 
 
 def _start_eager_thread(task, message_id):
