@@ -39,7 +39,8 @@ def measure_post_latency(count=POST_COUNT):
     from django.conf import settings
     from django.test import Client, override_settings
 
-    from ai_assist.models import Conversation
+    from ai_assist.chat import conversations
+    from ai_assist.models import Conversation, Message
 
     fake = {
         **getattr(settings, "AI_ASSIST", {}),
@@ -63,7 +64,10 @@ def measure_post_latency(count=POST_COUNT):
             assert response.status_code == 202, response.content
             if index >= 5:  # the first few warm up connections and caches
                 times.append(elapsed)
-        time.sleep(0.5)  # let the eager threads finish before cleaning up
+            # A shopper reads the reply before writing again; waiting also
+            # keeps one reply's writes out of the next post's timing.
+            message = Message.objects.get(pk=response.json()["message_id"])
+            conversations.wait_for_reply(message, timeout=30)
     Conversation.objects.filter(public_id=start.json()["id"]).delete()
     p95 = _percentile(times, 0.95)
     return {
