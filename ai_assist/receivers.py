@@ -58,3 +58,13 @@ def _adopt_guest_conversations(sender, request, user, **kwargs):
     from .chat.conversations import adopt_guest_conversations
 
     adopt_guest_conversations(request.session, user)
+
+
+@receiver(post_delete, sender="ai_assist.BannerImage", dispatch_uid="ai_banner_file")
+def _banner_image_deleted(sender, instance, **kwargs):
+    """Remove a banner's file from storage once its row is gone for good."""
+    from django.db import transaction
+
+    if instance.image:
+        storage, name = instance.image.storage, instance.image.name
+        transaction.on_commit(lambda: storage.delete(name))

@@ -401,3 +401,11 @@ def test_admin_generates_shows_sizes_and_runs_the_workflow(admin_client, campaig
         reverse("admin:ai_assist_bannervariant_change", args=[variant.pk])
     )
     assert edit.status_code == 200
+
+
+def test_deleting_a_campaign_removes_its_files(campaign):
+    variant = generated(campaign)[0]
+    names = [image.image.name for image in variant.images.all()]
+    assert names and all(default_storage.exists(n) for n in names)
+    campaign.delete()
+    assert not any(default_storage.exists(n) for n in names)

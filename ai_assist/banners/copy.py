@@ -29,6 +29,7 @@ import time
 import unicodedata
 import urllib.error
 import urllib.request
+import warnings
 from dataclasses import asdict, dataclass, field, replace
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -833,11 +834,16 @@ def prepare_copy_model():
     return folder
 
 
-def load_copy_model(folder):
-    """Return ``(tokenizer, model)`` for ``folder``, loaded once per process."""
+def load_copy_model(folder, *, int8=False):
+    """Return ``(tokenizer, model)`` for ``folder``, loaded once per process.
+
+    ``int8`` quantises the linear layers dynamically, which makes the
+    270M model about three times faster on a CPU and keeps it fluent.
+    """
+    key = (str(folder), bool(int8))
     folder = str(folder)
     with _model_lock:
-        if folder not in _models:
+        if key not in _models:
             import torch
             from transformers import AutoModelForCausalLM, AutoTokenizer
 
@@ -845,13 +851,21 @@ def load_copy_model(folder):
             torch.set_num_threads(ai_settings.TORCH_THREADS)
             tokenizer = AutoTokenizer.from_pretrained(folder)
             model = AutoModelForCausalLM.from_pretrained(folder, dtype=torch.float32)
-            _models[folder] = (tokenizer, model.eval())
+            if int8:
+                with warnings.catch_warnings():
+                    # torch.ao.quantization warns that it will move; it
+                    # still works in every torch 2.x.
+                    warnings.simplefilter("ignore")
+                    model = torch.ao.quantization.quantize_dynamic(
+                        model, {torch.nn.Linear}, dtype=torch.qint8
+                    )
+            _models[key] = (tokenizer, model.eval())
             logger.info(
                 "copy model %s: loaded in %.2f s",
                 Path(folder).name,
                 time.monotonic() - started,
             )
-        return _models[folder]
+        return _models[key]
 
 
 class LocalCopywriter(Copywriter):
@@ -859,6 +873,7 @@ class LocalCopywriter(Copywriter):
 
     Options: ``PATH`` (a transformers folder to use instead of the packaged
     model; tests use a tiny random model), ``MAX_NEW_TOKENS`` (48),
+    ``INT8`` (True: dynamic int8 quantisation, about 3x faster on CPU),
     ``TEMPERATURE`` (0.8).
     """
 
@@ -873,7 +888,7 @@ class LocalCopywriter(Copywriter):
             )
             prepare_copy_model()
         try:
-            return load_copy_model(folder)
+            return load_copy_model(folder, int8=self.options.get("INT8", True))
         except (OSError, ValueError) as exc:
             raise CopyError(f"copywriter {self.alias}: cannot load model") from exc
 

@@ -24,12 +24,11 @@ from PIL import Image, ImageDraw, ImageFilter
 from ..conf import ai_settings
 from . import photos
 from .fonts import FontFace, face_for
-from .layout import Box, FittedText, fit_text, line_height, plan_zones, text_width
+from .layout import Box, FittedText, fit_text, plan_zones, text_width
 from .palette import (
     INK,
     MIN_CONTRAST,
     WHITE,
-    Palette,
     build_palette,
     contrast_ratio,
     dominant_colours,
@@ -603,18 +602,3 @@ def save_image(image, prefix, label, *, storage=None, image_format=None):
     stem = slugify(label)[:40] or "banner"
     name = f"{prefix.strip('/')}/{stem}-{secrets.token_hex(4)}.{extension}"
     return storage.save(name, ContentFile(data))
-
-
-__all__ = [
-    "MIN_CONTRAST",
-    "BannerRenderer",
-    "BannerSpec",
-    "BrandStyle",
-    "Palette",
-    "PillowRenderer",
-    "RenderResult",
-    "encode_image",
-    "get_renderer",
-    "line_height",
-    "save_image",
-]

@@ -102,7 +102,8 @@ def follow_click(variant_id, slot=""):
     variant = BannerVariant.objects.filter(pk=variant_id).first()
     if variant is None:
         return "/"
-    if BannerVariant.objects.showing(variant.campaign.slot).filter(pk=variant.pk):
+    showing = BannerVariant.objects.showing(variant.campaign.slot)
+    if showing.filter(pk=variant.pk).exists():
         record_event(variant, "click", slot or variant.campaign.slot)
     product = get_adapter().get_product(variant.product_id)
     return product.url if product and product.url else "/"

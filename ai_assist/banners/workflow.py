@@ -358,7 +358,7 @@ def _generate(variant):
         _set_progress(variant.pk, progress=30 + round(65 * (index + 1) / len(sizes)))
 
     with transaction.atomic():
-        old = list(variant.images.all())
+        # Deleting the rows removes their files after commit (receivers.py).
         variant.images.all().delete()
         BannerImage.objects.bulk_create(
             BannerImage(
@@ -378,7 +378,6 @@ def _generate(variant):
             error="",
             generated_at=timezone.now(),
         )
-        transaction.on_commit(lambda: _delete_files(old))
     logger.info("banner variant %s: %d images generated", variant.pk, len(stored))
 
 
@@ -459,14 +458,6 @@ def load_photo_for_product(product_id):
     finally:
         if handle is not None:
             handle.close()
-
-
-def _delete_files(images):
-    for image in images:
-        try:
-            image.image.storage.delete(image.image.name)
-        except OSError:
-            logger.warning("banner image %s: old file not deleted", image.pk)
 
 
 def campaign_progress(campaign):
