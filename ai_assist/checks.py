@@ -244,3 +244,37 @@ def check_banners(app_configs, **kwargs):
             )
         )
     return problems
+
+
+@register("ai_assist")
+def check_chat(app_configs, **kwargs):
+    """E020: the reply builder imports; W020: workers can reach the stream."""
+    from django.utils.module_loading import import_string
+
+    from .chat.streams import stream_url
+
+    problems = []
+    try:
+        import_string(ai_settings.CHAT_REPLY_BUILDER)
+    except ImportError as exc:
+        problems.append(
+            Error(
+                f"AI_ASSIST['CHAT_REPLY_BUILDER'] cannot be imported: {exc}",
+                hint="Give the dotted path of a function like "
+                "'ai_assist.chat.replies.build_reply'.",
+                id="ai_assist.E020",
+            )
+        )
+    eager = getattr(settings, "CELERY_TASK_ALWAYS_EAGER", False)
+    if not eager and not stream_url():
+        problems.append(
+            Warning(
+                "Chat replies are written by Celery workers, but tokens can only "
+                "stream through Redis; shoppers will see each reply only once "
+                "it is finished.",
+                hint="Set AI_ASSIST['CHAT_STREAM_URL'] to a Redis URL, or use "
+                "Redis as the Celery broker.",
+                id="ai_assist.W020",
+            )
+        )
+    return problems
