@@ -29,8 +29,8 @@ class Command(BaseCommand):
         parser.add_argument(
             "--timeout",
             type=float,
-            default=180,
-            help="Seconds to wait for the reply (default 180).",
+            default=300,
+            help="Seconds to wait for the reply (default 300).",
         )
 
     def handle(self, *, message, user, lang, timeout, **options):
