@@ -104,8 +104,9 @@ DEFAULTS = {
     "CHAT_STREAM_TTL": 600,
     # Seconds between SSE keep-alive comments, so proxies keep it open.
     "CHAT_STREAM_KEEPALIVE": 10,
-    # Seconds the SSE view waits for a reply before giving up with an error.
-    "CHAT_STREAM_TIMEOUT": 120,
+    # Seconds the SSE view waits for a reply before giving up with an error
+    # (the widget then polls). A cold worker's first reply loads every model.
+    "CHAT_STREAM_TIMEOUT": 300,
     # Without a broker (CELERY_TASK_ALWAYS_EAGER) run the reply task in a
     # background thread after commit, so posting still answers at once.
     # False runs it inline before the response (tests, scripts).

@@ -34,6 +34,9 @@ window.fetch = (url, options) => {
     });
   }
   if (url.endsWith("/chat/cart/")) { return reply(200, { quantity: 1, cart_count: 1 }); }
+  if (url.endsWith("/c1/messages/7/")) {
+    return reply(200, { text: "", reply: { text: "late reply", status: "done", cards: [] } });
+  }
   if (url.endsWith("/c1/messages/6/")) {
     return reply(200, { text: "", reply: { text: "polled " + MARKUP, status: "done", cards: [] } });
   }
@@ -116,6 +119,13 @@ const out = {};
   await tick(20);
   const all = list.querySelectorAll(".ai-chat__text");
   out.polledText = all[all.length - 1].textContent;
+
+  // The stream gave up waiting for a slow reply: the widget polls for it.
+  root.aiAssistChat.follow(7, "/api/c1/messages/7/stream/", "/api/c1/messages/7/");
+  sources[2].emit("error", { message: "Sorry", code: "timeout" });
+  await tick(20);
+  const after = list.querySelectorAll(".ai-chat__text");
+  out.afterTimeoutText = after[after.length - 1].textContent;
 
   panel.dispatchEvent(new window.KeyboardEvent("keydown", { key: "Escape", bubbles: true }));
   out.closedByEscape = panel.hidden;

@@ -286,12 +286,13 @@
     });
     source.addEventListener("error", function (event) {
       source.close();
-      if (event.data) {
+      var data = event.data ? JSON.parse(event.data) : null;
+      if (data && data.code !== "timeout") {
         // The server's own "error" event: the reply failed.
-        var data = JSON.parse(event.data);
         self.finish(reply, data.reply || { text: data.message, status: "failed" });
       } else if (!reply.finished) {
-        // The connection failed (a proxy, a dropped network): poll instead.
+        // The stream gave up waiting, or the connection failed (a proxy, a
+        // dropped network): poll instead.
         self.poll(reply, 0);
       }
     });
