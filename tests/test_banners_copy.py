@@ -373,3 +373,10 @@ def test_openai_compatible_copywriter_retries_and_is_filtered(monkeypatch):
             OpenAICopywriter("openai", dict(options, MAX_RETRIES=1)).write(hoodie())
     finally:
         endpoint.close()
+
+
+def test_an_ellipsis_is_not_taken_for_a_stutter():
+    kept, _ = filter_candidates(
+        [CopyCandidate("Warm red hoodie", "Brushed cotton fleece…", "Shop")], hoodie()
+    )
+    assert len(kept) == 1

@@ -162,7 +162,7 @@ _URL = re.compile(
 )
 _CURRENCY = re.compile(r"[£$€¥￥]|\b(?:usd|gbp|eur|rmb|cny)\b|元|块钱", re.IGNORECASE)
 _POSTCODE = re.compile(r"\b[A-Z]{1,2}\d[A-Z\d]?\s*\d[A-Z]{2}\b")
-_DEGENERATE = re.compile(r"([^\w\s])\1{2,}|(\w)\2{3,}|\b(\w+)\s+\3\b", re.IGNORECASE)
+_DEGENERATE = re.compile(r"([^\w\s.])\1{2,}|(\w)\2{3,}|\b(\w+)\s+\3\b", re.IGNORECASE)
 _PROMPT_LEAK = re.compile(
     r"(product|headline|description|call to action|campaign|tone)\s*:|###|"
     r"产品[:：]|标题[:：]|描述[:：]|按钮[:：]|活动[:：]",
