@@ -340,6 +340,14 @@ def test_handoff_flags_the_conversation_and_says_how_staff_reply(engine, intent)
     assert "help@shop.test" in reply.text and "weekdays 9 to 5" in reply.text
 
 
+def test_feedback_is_thanked_and_passed_to_staff(engine, intent):
+    intent("feedback")
+
+    reply, _ = ask("your delivery was really slow last time")
+
+    assert reply.handoff is True and "Thank you" in reply.text
+
+
 # --- Phrasing by a generator ---------------------------------------------------
 
 

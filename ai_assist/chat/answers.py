@@ -255,7 +255,7 @@ def handoff_answer(result, *, has_email):
     return Answer(text % values, handoff=True)
 
 
-def feedback_answer(result):
+def feedback_answer():
     return Answer(
         _("Thank you for your feedback. I've passed it on to our team."),
         handoff=True,

@@ -21,16 +21,6 @@ from .seeds import KNOWLEDGE_SEEDS
 
 logger = logging.getLogger(__name__)
 
-# Which article tag answers which intent of the router.
-INTENT_TOPICS = {
-    "shipping": "shipping",
-    "returns_refunds": "returns",
-    "payment": "payment",
-    "account": "account",
-    "order_change": "orders",
-    "human_handoff": "contact",
-    "feedback": "contact",
-}
 # Added to the cosine score of an article tagged with the question's topic:
 # the router has already read the question, so its topic is good evidence.
 TOPIC_BONUS = 0.15

@@ -288,7 +288,7 @@ def _handoff(text, context, language):
 
 
 def _feedback(text, context, language):
-    return _Turn(answers.feedback_answer(tools.request_handoff()))
+    return _Turn(answers.feedback_answer())
 
 
 def _smalltalk(text, context, language):
