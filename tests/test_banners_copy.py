@@ -380,3 +380,25 @@ def test_an_ellipsis_is_not_taken_for_a_stutter():
         [CopyCandidate("Warm red hoodie", "Brushed cotton fleece…", "Shop")], hoodie()
     )
     assert len(kept) == 1
+
+
+def test_chinese_copy_may_only_borrow_latin_words_from_the_product():
+    brief = hoodie(language="zh-hans", title="Solidus 红色连帽衫")
+    kept, rejected = filter_candidates(
+        [
+            CopyCandidate("Solidus 连帽衫", "柔软抓绒，宽松兜帽。", "立即选购"),
+            CopyCandidate("Vibram 防滑大底", "柔软抓绒。", "立即选购"),
+            CopyCandidate("宽松，休 mát", "柔软抓绒。", "立即选购"),
+            CopyCandidate("连帽衫好穿", "脱皮，宽松，脱皮，舒适，脱皮", "立即选购"),
+            CopyCandidate("连帽衫好穿吗", "Brushed fleece.", "立即选购"),
+            CopyCandidate("脱皮", "", "立即选购"),
+        ],
+        brief,
+    )
+    assert headlines(kept) == ["Solidus 连帽衫"]
+    why = reasons(rejected)
+    assert "Vibram" in why["Vibram 防滑大底"]
+    assert "mát" in why["宽松，休 mát"]
+    assert why["连帽衫好穿"] == "repeats itself"
+    assert why["连帽衫好穿吗"] == "not in Chinese"
+    assert why["脱皮"] == "headline too short"

@@ -313,12 +313,31 @@ def _mentions(text, word):
     return word in text
 
 
+_LATIN_WORD = re.compile(r"[^\W\d_]{2,}")
+_CJK_REPEAT = re.compile(r"([\u4e00-\u9fff]{2,})(?:.*?\1){2,}")
+MIN_HEADLINE = 4
+
+
 def _language_reason(candidate, brief):
-    has_cjk = bool(_CJK.search(candidate.headline + candidate.description))
-    if brief.is_chinese and not has_cjk:
-        return "not in Chinese"
-    if not brief.is_chinese and has_cjk and not _CJK.search(brief.title):
-        return "not in English"
+    if len(candidate.headline.strip()) < MIN_HEADLINE:
+        return "headline too short"
+    if not brief.is_chinese:
+        has_cjk = _CJK.search(candidate.headline + candidate.description)
+        if has_cjk and not _CJK.search(brief.title):
+            return "not in English"
+        return None
+    for name in ("headline", "description"):
+        value = getattr(candidate, name)
+        if value and not _CJK.search(value):
+            return "not in Chinese"
+    if _CJK_REPEAT.search(candidate.headline + candidate.description):
+        return "repeats itself"
+    # Latin words in Chinese copy are names; only the product's own count.
+    facts = brief.facts.lower()
+    text = f"{candidate.headline} {candidate.description} {candidate.cta}"
+    for word in _LATIN_WORD.findall(text):
+        if not _CJK.search(word) and word.lower() not in facts:
+            return f'"{word}" is not in the product data'
     return None
 
 
