@@ -111,7 +111,8 @@ def test_api_for_you_uses_the_signed_in_customer(built, client):
 
     body = client.get(API, {"kind": "for_you", "limit": 2}).json()
 
-    assert body["results"][0]["product"]["id"] == str(built.products.trowel.pk)
+    shown = [item["product"]["id"] for item in body["results"]]
+    assert str(built.products.trowel.pk) in shown
 
 
 @pytest.mark.parametrize(

@@ -185,7 +185,8 @@ def _ours(train, users, bought, catalogue, titles, now, embedder_name):
         trending_half_life=ai_settings.TRENDING_HALF_LIFE_DAYS,
     )
     neighbours = {name: built.lists(name) for name in built.matrices}
-    popularity = dict(built.top_trending(len(catalogue)))
+    # The same trending list the live service blends (TRENDING_ITEMS long).
+    popularity = dict(built.top_trending(ai_settings.TRENDING_ITEMS))
 
     events = defaultdict(dict)  # customer -> {(order, product): age}
     for row in train:

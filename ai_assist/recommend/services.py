@@ -6,7 +6,7 @@ blends them with the shopper's history where the kind asks for it, and
 applies the rules against live product data at every read: never the
 product itself or a duplicate title, nothing unpublished, deleted or
 (by setting) out of stock, nothing in the cart, optionally nothing already
-bought, no item twice; a list runs short of its first source is filled
+bought, no item twice; a list its first source leaves short is filled
 from the next one.
 """
 
@@ -32,6 +32,8 @@ VIEWED_SESSION_KEY = "ai_assist_viewed"
 VIEWED_KEEP = 20
 # How many candidates are checked against live data per database read.
 CHECK_BATCH = 16
+# Orders read for a customer's history: enough for a taste, bounded cost.
+ORDERS_READ = 20
 
 
 @dataclass(frozen=True)
@@ -161,10 +163,6 @@ def _shopper(user, request, *, need_orders):
     if user is not None and (need_orders or ai_settings.HIDE_PURCHASED):
         shopper.orders = get_adapter().get_orders(user, limit=ORDERS_READ)
     return shopper
-
-
-# Orders read for a customer's history: enough for a taste, bounded cost.
-ORDERS_READ = 20
 
 
 def _product_id(product):

@@ -209,11 +209,24 @@ def content_neighbours(vectors, *, k, block=256):
 def trending_scores(data, *, half_life, view_items=None, view_ages=None):
     """Time-decayed popularity of each item.
 
-    Each distinct customer (or guest order) counts once per item per order,
-    weighted by the order's age; views count a tenth of an order.
+    Each buyer (a customer, or a guest's order) counts once per product,
+    weighted by the age of their latest order of it; views count a tenth
+    of an order.
     """
-    weights = decay(data.ages, half_life)
-    scores = np.bincount(data.items, weights=weights, minlength=data.n_items)
+    items, ages = data.items, data.ages
+    if len(items):
+        # One count per buyer and product (the buyer's latest line), so a
+        # wholesaler re-ordering one product weekly is one vote, not ten.
+        buyers = np.where(
+            data.customers >= 0, data.customers, data.n_customers + data.baskets
+        ).astype(np.int64)
+        keys = buyers * data.n_items + items
+        order = np.lexsort((ages, keys))
+        first = np.ones(len(keys), dtype=bool)
+        first[1:] = keys[order][1:] != keys[order][:-1]
+        items, ages = items[order[first]], ages[order[first]]
+    weights = decay(ages, half_life)
+    scores = np.bincount(items, weights=weights, minlength=data.n_items)
     scores = scores.astype(np.float64)  # an empty bincount comes back as int
     if view_items is not None and len(view_items):
         view_weights = 0.1 * decay(view_ages, half_life)
