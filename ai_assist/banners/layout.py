@@ -20,6 +20,7 @@ NO_LINE_START = set("，。、；：！？）」』》〉】,.;:!?)…%％")
 # Latin word with the spaces after it, or a run of spaces.
 _CJK = "\u2e80-\u9fff\uf900-\ufaff\u3000-\u303f\uff00-\uffef"
 _TOKEN = re.compile(rf"[{_CJK}]|[^\s{_CJK}]+\s*|\s+")
+_CJK_CHAR = re.compile(rf"[{_CJK}]")
 
 
 @dataclass(frozen=True)
@@ -279,8 +280,9 @@ def wrap(text, font, max_width, stroke=0):
             lines.append(current[:-1].rstrip())
             current = current[-1] + token
         else:
-            lines.append(current.rstrip())
-            current = token.lstrip()
+            head, tail = _soft_break(current)
+            lines.append(head.rstrip())
+            current = tail + token.lstrip()
         if text_width(font, current.rstrip(), stroke) > max_width:
             # One word longer than the line: split it by characters.
             pieces = _split_word(current.rstrip(), font, max_width, stroke)
@@ -289,6 +291,24 @@ def wrap(text, font, max_width, stroke=0):
     if current.strip():
         lines.append(current.rstrip())
     return lines
+
+
+# Chinese punctuation after which a line break reads naturally.
+SOFT_BREAKS = "，：、；！？。"
+
+
+def _soft_break(line):
+    """Split a full Chinese line after its last pause, if that is not early.
+
+    Breaking "精选好物：保温不锈钢水杯" after "：" reads better than after
+    "保温不"; a pause in the first 40% of the line would leave it too short.
+    """
+    if not _CJK_CHAR.search(line[-1:] or ""):
+        return line, ""
+    cut = max(line.rfind(mark) for mark in SOFT_BREAKS)
+    if cut < 0 or cut + 1 >= len(line) or cut + 1 < len(line) * 0.4:
+        return line, ""
+    return line[: cut + 1], line[cut + 1 :]
 
 
 def _split_word(word, font, max_width, stroke):
