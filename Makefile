@@ -47,7 +47,15 @@ demo: install
 serve: install
 	@PYTHON=$(PY) scripts/serve-demo.sh
 
-test: install
+# The widget's script is driven in jsdom when npm is there to install it.
+JSDOM := var/js/node_modules/jsdom
+
+$(JSDOM):
+	@if command -v npm >/dev/null 2>&1; then \
+		npm install --silent --no-audit --no-fund --prefix var/js jsdom@24; \
+	else echo "npm not found: the chat widget's browser test will be skipped"; fi
+
+test: install $(JSDOM)
 	@PYTHON=$(PY) scripts/ensure-redis.sh
 	TEST_DATABASE_URL=$(TEST_DATABASE_URL) $(PY) -m pytest $(PYTEST_ARGS)
 

@@ -12,8 +12,9 @@ import os
 import threading
 from functools import cached_property
 
-import numpy as np
 from django.utils.module_loading import import_string
+
+import numpy as np
 
 from ..conf import ai_settings
 
