@@ -274,3 +274,15 @@ def test_system_checks_report_a_missing_cjk_font_and_bad_backends(monkeypatch):
         AI_ASSIST={"COPYWRITER": "nope", "BANNER_RENDERER": "no.such.Renderer"}
     ):
         assert {"ai_assist.W010", "ai_assist.E010"} <= ids()
+
+
+def test_chinese_lines_break_after_a_pause_not_mid_word():
+    from ai_assist.banners.layout import text_width, wrap
+
+    font = face_for(CHINESE).font(60)
+    text = "精选好物：保温不锈钢水杯"
+    width = text_width(font, "精选好物：保温不锈") + 5
+    assert wrap(text, font, width) == ["精选好物：", "保温不锈钢水杯"]
+    # No line starts with closing punctuation.
+    for line in wrap(CHINESE + "。", font, 200):
+        assert line[0] not in "，。：、"
