@@ -387,7 +387,7 @@ def test_admin_generates_shows_sizes_and_runs_the_workflow(admin_client, campaig
     assert progress["progress"] == 100 and not progress["running"]
 
     variant = campaign.variants.first()
-    for action in ("submit", "approve", "publish"):
+    for action in ("submit", "approve_publish"):
         response = admin_client.post(
             reverse("admin:ai_assist_bannervariant_do", args=[variant.pk, action]),
             {"next": page},
@@ -395,6 +395,12 @@ def test_admin_generates_shows_sizes_and_runs_the_workflow(admin_client, campaig
         assert response.status_code == 302 and response["Location"] == page
     variant.refresh_from_db()
     assert variant.status == "live"
+    assert list(variant.transitions.values_list("to_status", flat=True)) == [
+        "live",
+        "approved",
+        "in_review",
+    ]
+    assert "Take down" in admin_client.get(page).content.decode()
     changelist = admin_client.get(reverse("admin:ai_assist_bannervariant_changelist"))
     assert changelist.status_code == 200
     edit = admin_client.get(

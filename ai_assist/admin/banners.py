@@ -358,7 +358,15 @@ class BannerVariantAdmin(admin.ModelAdmin):
         (_("Performance"), {"fields": ["impressions", "clicks", "ctr"]}),
     ]
     inlines = [TransitionInline]
-    actions = ["submit", "approve", "publish", "archive", "new_seed", "retry"]
+    actions = [
+        "submit",
+        "approve",
+        "approve_publish",
+        "publish",
+        "archive",
+        "new_seed",
+        "retry",
+    ]
 
     def has_add_permission(self, request):
         return False  # variants are made by generating a campaign
@@ -452,6 +460,8 @@ class BannerVariantAdmin(admin.ModelAdmin):
                     workflow.request_generation(
                         variant, new_seed=action == "new_seed", user=request.user
                     )
+                elif action == "approve_publish":
+                    workflow.approve_and_publish(variant, request.user)
                 else:
                     workflow.transition(variant, action, request.user)
                 done += 1
@@ -470,6 +480,10 @@ class BannerVariantAdmin(admin.ModelAdmin):
     @admin.action(description=_("Approve"), permissions=["approve"])
     def approve(self, request, queryset):
         self._apply(request, queryset, "approve")
+
+    @admin.action(description=_("Approve and go live"), permissions=["approve"])
+    def approve_publish(self, request, queryset):
+        self._apply(request, queryset, "approve_publish")
 
     @admin.action(description=_("Publish (go live)"), permissions=["approve"])
     def publish(self, request, queryset):
@@ -507,18 +521,19 @@ class BannerVariantAdmin(admin.ModelAdmin):
         variant = get_object_or_404(BannerVariant, pk=pk)
         if not self.has_change_permission(request, variant):
             raise PermissionDenied
+        schedule = {
+            "starts_at": parse_datetime(request.POST.get("starts_at") or ""),
+            "ends_at": parse_datetime(request.POST.get("ends_at") or ""),
+        }
         try:
             if action in ("new_seed", "retry"):
                 workflow.request_generation(
                     variant, new_seed=action == "new_seed", user=request.user
                 )
             elif action == "publish":
-                workflow.publish_variant(
-                    variant,
-                    request.user,
-                    starts_at=parse_datetime(request.POST.get("starts_at") or ""),
-                    ends_at=parse_datetime(request.POST.get("ends_at") or ""),
-                )
+                workflow.publish_variant(variant, request.user, **schedule)
+            elif action == "approve_publish":
+                workflow.approve_and_publish(variant, request.user, **schedule)
             else:
                 workflow.transition(variant, action, request.user)
         except (workflow.WorkflowError, PermissionDenied) as exc:

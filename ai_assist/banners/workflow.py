@@ -134,6 +134,12 @@ def publish_variant(variant, user, *, starts_at=None, ends_at=None):
     return transition(variant, "publish", user, starts_at=starts_at, ends_at=ends_at)
 
 
+def approve_and_publish(variant, user, *, starts_at=None, ends_at=None):
+    """Approve a variant in review and put it live in one step (both logged)."""
+    approve_variant(variant, user)
+    return publish_variant(variant, user, starts_at=starts_at, ends_at=ends_at)
+
+
 def archive_variant(variant, user, note=""):
     return transition(variant, "archive", user, note=note)
 
