@@ -17,8 +17,10 @@ Each language has its own head and feature space:
   places near their translations.
 
 Example vectors are cached on disk under the model cache folder, keyed by
-text, so a worker starts in about a second and an edited example file only
-costs the new rows. The trained router is kept once per process.
+text, so a worker trains its router in a few seconds and an edited example
+file only costs the new rows. The trained router is kept once per process:
+call ``get_router()`` when a worker starts to keep training off the first
+message.
 """
 
 import csv
@@ -220,6 +222,7 @@ class VectorCache:
             np.savez(
                 handle, texts=np.array(texts), vectors=np.stack(list(known.values()))
             )
+        os.chmod(tmp, 0o644)  # mkstemp makes it private to this user
         os.replace(tmp, self._path(embedder))
 
 
