@@ -175,7 +175,12 @@ def test_vector_cache_embeds_each_example_text_once(hashing_embedders, tmp_path)
     assert (second[0] == first[1]).all()
 
 
-def test_module_route_trains_one_router_per_process(hashing_embedders, tmp_path):
+def test_module_route_trains_one_router_per_process(
+    hashing_embedders, tmp_path, monkeypatch
+):
+    # A small example set keeps training quick; the data is tested above.
+    write_csv(tmp_path / "tiny.csv", TINY_EXAMPLES)
+    monkeypatch.setattr(router_module, "EXAMPLES_DIR", tmp_path)
     with override_settings(
         AI_ASSIST={
             "EMBEDDER": HASHING,
