@@ -12,6 +12,7 @@ import hashlib
 import logging
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 from tqdm import tqdm
@@ -84,55 +85,55 @@ def embed_products(product_ids=None, *, embedder=None, progress=False, force=Fal
     """
     embedder = resolve_embedder(embedder)
     started = time.perf_counter()
-    products, gone, known = _collect(product_ids, embedder.name)
-    stored = known
-    if force:
-        known = {}
-
-    # Pass 1: find what changed, so the progress bar counts real work.
-    todo = []
+    products, gone, stored = _collect(product_ids, embedder.name)
+    known = {} if force else stored
     seen = set()
-    for product in products:
-        seen.add(product.id)
-        text = product_text(product)
-        digest = text_hash(text)
-        if known.get(product.id) != digest:
-            todo.append((product.id, digest, text))
-    if product_ids is None:
-        gone = set(stored) - seen
-
-    # Pass 2: embed and upsert in chunks, one query per chunk.
-    embed_seconds = 0.0
+    counts = {"embedded": 0, "embed_seconds": 0.0}
     bar = tqdm(
-        total=len(todo),
         desc=f"embedding ({embedder.name})",
         unit="product",
         disable=not progress,
     )
-    for start in range(0, len(todo), CHUNK_SIZE):
-        chunk = todo[start : start + CHUNK_SIZE]
-        tick = time.perf_counter()
-        vectors = embedder.encode_passages([text for _, _, text in chunk])
-        embed_seconds += time.perf_counter() - tick
+
+    def finish(chunk, future):
+        vectors, seconds = future.result()
         _upsert(embedder.name, chunk, vectors)
+        counts["embedded"] += len(chunk)
+        counts["embed_seconds"] += seconds
         bar.update(len(chunk))
+
+    # The model runs in a worker thread (torch and the e5 engine release
+    # the GIL) while this thread reads the next products and writes the
+    # last vectors, so the database work hides behind the embedding. Only
+    # this thread touches the database.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pending = None
+        for chunk in _changed_chunks(products, known, seen):
+            future = pool.submit(_encode, embedder, [text for _, _, text in chunk])
+            if pending is not None:
+                finish(*pending)
+            pending = (chunk, future)
+        if pending is not None:
+            finish(*pending)
     bar.close()
+    if product_ids is None:
+        gone = set(stored) - seen
 
     deleted = 0
     if gone:
         deleted, _ = ProductEmbedding.objects.filter(
             embedder=embedder.name, product_id__in=list(gone)
         ).delete()
-    if todo or deleted:
+    if counts["embedded"] or deleted:
         bump_version(VECTORS)
 
     result = {
         "embedder": embedder.name,
-        "embedded": len(todo),
-        "skipped": len(seen) - len(todo),
+        "embedded": counts["embedded"],
+        "skipped": len(seen) - counts["embedded"],
         "deleted": deleted,
         "seconds": round(time.perf_counter() - started, 3),
-        "embed_seconds": round(embed_seconds, 3),
+        "embed_seconds": round(counts["embed_seconds"], 3),
     }
     logger.info(
         "embeddings %s: %s embedded, %s unchanged, %s removed",
@@ -142,6 +143,32 @@ def embed_products(product_ids=None, *, embedder=None, progress=False, force=Fal
         result["deleted"],
     )
     return result
+
+
+def _changed_chunks(products, known, seen):
+    """Yield lists of (id, text hash, text) for products whose text changed.
+
+    Every product read is added to ``seen``.
+    """
+    chunk = []
+    for product in products:
+        seen.add(product.id)
+        text = product_text(product)
+        digest = text_hash(text)
+        if known.get(product.id) != digest:
+            chunk.append((product.id, digest, text))
+            if len(chunk) == CHUNK_SIZE:
+                yield chunk
+                chunk = []
+    if chunk:
+        yield chunk
+
+
+def _encode(embedder, texts):
+    """Encode passages; return (vectors, seconds spent)."""
+    started = time.perf_counter()
+    vectors = embedder.encode_passages(texts)
+    return vectors, time.perf_counter() - started
 
 
 def _collect(product_ids, embedder_name):
