@@ -202,3 +202,12 @@ def test_evaluation_refuses_a_bad_split_date(tmp_path):
         recommendations.run(orders=str(path), split_date="9 Nov")
     with pytest.raises(ValueError, match="no order lines"):
         recommendations.run(orders=str(path), split_date="2030-01-01")
+
+
+def test_years_old_orders_still_give_lists_and_trending():
+    data = rows(["teapot", "cup"], ["teapot", "cup"], ["lamp"], days_ago=3000)
+
+    built = build_signals(data, now=NOW, k=3, trending_half_life=7)
+
+    assert built.lists("co_purchase")["teapot"][0][0] == "cup"
+    assert built.top_trending(3)[0][1] == 1.0

@@ -108,13 +108,23 @@ def index_purchases(rows, *, now, product_ids=None):
         items=np.frombuffer(items, dtype=np.int32),
         baskets=np.frombuffer(baskets, dtype=np.int32),
         customers=np.frombuffer(customers, dtype=np.int32),
-        ages=np.frombuffer(ages, dtype=np.float32),
+        ages=_from_newest(np.frombuffer(ages, dtype=np.float32)),
         quantities=np.frombuffer(quantities, dtype=np.float32),
         n_items=len(ids),
         n_baskets=len(basket_index),
         n_customers=len(customer_index),
     )
     return data, ids
+
+
+def _from_newest(ages):
+    """Count ages from the newest order line rather than from now.
+
+    Only relative recency matters for the decays, and a store whose orders
+    stopped a while ago (or a demo loaded with years-old orders) would
+    otherwise decay every line to nothing in float32.
+    """
+    return ages - ages.min() if len(ages) else ages
 
 
 def build_signals(
