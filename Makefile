@@ -55,8 +55,11 @@ $(JSDOM):
 		npm install --silent --no-audit --no-fund --prefix var/js jsdom@24; \
 	else echo "npm not found: the chat widget's browser test will be skipped"; fi
 
+# Tests marked "models" use the real packaged models: convert them once
+# (quick when already done) so those tests run rather than skip.
 test: install $(JSDOM)
 	@PYTHON=$(PY) scripts/ensure-redis.sh
+	$(PY) manage.py ai_assist_prepare_models
 	TEST_DATABASE_URL=$(TEST_DATABASE_URL) $(PY) -m pytest $(PYTEST_ARGS)
 
 lint: install
