@@ -187,6 +187,17 @@ def test_every_item_has_a_short_reason_and_its_own_token(built):
     assert len({r.token for r in result}) == len(result)
 
 
+def test_for_you_says_buy_again_for_products_already_bought(built):
+    p = built.products
+    bought = {str(p.teapot.pk), str(p.cup.pk), str(p.cosy.pk)}
+
+    result = recommend("for_you", user=built.carol, limit=9)
+
+    again = [r for r in result if r.product.id in bought]
+    assert again
+    assert {r.reason for r in again} == {"Buy again"}
+
+
 # --- Cold start ------------------------------------------------------------------
 
 

@@ -16,9 +16,10 @@ from dataclasses import dataclass, field
 # neighbour part is scaled to a maximum of 1 first). Measured on the UCI
 # orders (``ai_assist_evaluate recommendations``): pairs from the same
 # order predict the next new product best; similar text adds products
-# nobody has paired yet; recent popularity matters about as much as both,
-# since stores sell seasonally. Pairs from the same customer (co_customer)
-# made the blend worse there, so they only fill "bought together" lists.
+# nobody has paired yet; what buyers are newly adopting (trending) counts
+# about as much as both, since stores sell seasonally. Pairs from the same
+# customer (co_customer) made the blend worse there, so they only fill
+# "bought together" lists.
 DEFAULT_WEIGHTS = {
     "co_customer": 0.0,
     "co_purchase": 1.0,

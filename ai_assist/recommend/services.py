@@ -347,6 +347,8 @@ def _reason(kind, candidate, source_title, shopper, bought):
     if candidate.signal == Signal.TRENDING or not source_title:
         return _("Popular right now")
     if kind == Kind.FOR_YOU:
+        if candidate.product_id in bought:
+            return _("Buy again")
         if candidate.because_of in shopper.cart:
             return _("Goes with %(title)s in your cart") % {"title": source_title}
         if candidate.because_of in bought:

@@ -207,21 +207,22 @@ def content_neighbours(vectors, *, k, block=256):
 
 
 def trending_scores(data, *, half_life, view_items=None, view_ages=None):
-    """Time-decayed popularity of each item.
+    """Time-decayed adoption of each item: who started buying it lately.
 
     Each buyer (a customer, or a guest's order) counts once per product,
-    weighted by the age of their latest order of it; views count a tenth
-    of an order.
+    at their first order of it, weighted by that order's age. So a product
+    many buyers are discovering now trends, and a wholesaler re-ordering
+    the same product every week is one old vote, not ten new ones. Views
+    count a tenth of an order each.
     """
     items, ages = data.items, data.ages
     if len(items):
-        # One count per buyer and product (the buyer's latest line), so a
-        # wholesaler re-ordering one product weekly is one vote, not ten.
+        # Keep each buyer's first line of each product (the oldest one).
         buyers = np.where(
             data.customers >= 0, data.customers, data.n_customers + data.baskets
         ).astype(np.int64)
         keys = buyers * data.n_items + items
-        order = np.lexsort((ages, keys))
+        order = np.lexsort((-ages, keys))
         first = np.ones(len(keys), dtype=bool)
         first[1:] = keys[order][1:] != keys[order][:-1]
         items, ages = items[order[first]], ages[order[first]]
