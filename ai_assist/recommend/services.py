@@ -95,7 +95,7 @@ def recommend(kind, *, product=None, user=None, request=None, limit=4, track=Tru
 
     candidates = _SOURCES[kind](anchor_id, anchor, shopper)
     picked = _pick(candidates, anchor_id, anchor, shopper, limit)
-    reasons = _reasons(picked, kind, shopper)
+    reasons = _reasons(picked, kind, shopper, anchor)
     recommendations = [
         Recommendation(
             product=item,
@@ -330,10 +330,18 @@ def _title_key(title):
 # --- Reasons ------------------------------------------------------------------
 
 
-def _reasons(picked, kind, shopper):
+def _reasons(picked, kind, shopper, anchor):
     """One short line per item saying why it is there."""
-    sources = {c.because_of for _, c in picked if c.because_of}
-    titles = {pid: p.title for pid, p in get_adapter().get_products(sources).items()}
+    # Titles already at hand (the page's product, the order lines) cost no
+    # query; only other source products are read.
+    titles = {line.product_id: line.title for o in shopper.orders for line in o.lines}
+    if anchor is not None:
+        titles[anchor.id] = anchor.title
+    sources = {c.because_of for _, c in picked if c.because_of} - set(titles)
+    if sources:
+        titles.update(
+            (pid, p.title) for pid, p in get_adapter().get_products(sources).items()
+        )
     bought = shopper.bought
     return [
         _reason(kind, candidate, titles.get(candidate.because_of, ""), shopper, bought)
