@@ -9,6 +9,7 @@ import pytest
 
 from ai_assist.retrieval.embedders import reset_embedders
 from ai_assist.retrieval.search import (
+    DenseChannel,
     HybridRanker,
     KeywordIndex,
     analyze,
@@ -277,3 +278,35 @@ def test_chinese_query_retrieves_english_lunch_bag_with_real_embedders():
     clear_search_index()
     assert index.products[ranked[0][0]].title == "LUNCH BAG RED RETROSPOT"
     assert hits[0].product.title == "LUNCH BAG RED RETROSPOT"
+
+
+class FixedQueryEmbedder:
+    """Encodes every query as the same unit vector (for ranking tests)."""
+
+    dim = 2
+
+    def encode_query(self, text):
+        return np.array([1.0, 0.0], dtype=np.float32)
+
+
+def test_hybrid_reranks_keyword_matches_by_meaning_before_other_products():
+    keywords = KeywordIndex(
+        ["camera battery", "camera lens filter", "compact camera", "photo printer"]
+    )
+    # Cosine with the query: the compact camera is nearest among the
+    # keyword matches; the printer is nearer still but shares no word.
+    matrix = np.array(
+        [[0.2, 0.98], [0.1, 0.99], [0.9, 0.44], [0.95, 0.31]], dtype=np.float32
+    )
+    ranker = HybridRanker(
+        keywords, {"dense": DenseChannel(FixedQueryEmbedder(), matrix)}
+    )
+
+    rows = [row for row, _ in ranker.rank(parse_query("camera"))]
+
+    assert rows[0] == 2
+    assert set(rows[1:3]) == {0, 1}
+    assert rows[3] == 3
+    assert [row for row, _ in ranker.rank(parse_query("camera"), method="embedding")][
+        0
+    ] == 3

@@ -11,8 +11,10 @@ lexicon. Three channels then score the catalogue:
 - ``multilingual``: the multilingual embedder's vectors, for queries that
   are not English, so "我想买一个红色的午餐袋" meets "LUNCH BAG RED".
 
-Channels are fused with weighted reciprocal-rank fusion, which needs no
-calibration between BM25 scores and cosine similarities.
+The hybrid takes BM25's best products and re-ranks them with the
+embeddings, then lists everything else by reciprocal-rank fusion of all
+channels; fusing by rank needs no calibration between BM25 scores and
+cosine similarities.
 :func:`search_products` then applies the live rules (published only, price
 limits) against the store through the adapter, and puts products of the
 asked colour first.
@@ -369,6 +371,17 @@ def _top(scores, depth):
 # multilingual channel joins only for queries that are not English.
 WEIGHTS = {"bm25": 1.0, "dense": 1.0, "multilingual": 1.0}
 
+# The hybrid's head: BM25's best RERANK_DEPTH products (about three pages),
+# re-ranked with the embeddings weighing twice BM25's own order. Products
+# that share the query's words are the safest answers in a shop (a
+# "laser printer" query should not lead with a semantically close scanner),
+# while the embeddings tell the thing asked for from its accessories
+# ("camera" vs "camera battery"). Everything else follows, fused by RRF.
+# Measured on the Icecat judgments this beat plain RRF over all products on
+# both nDCG figures (see ai_assist.evaluation.search).
+RERANK_DEPTH = 30
+RERANK_WEIGHTS = {"bm25": 1.0, "dense": 2.0, "multilingual": 2.0}
+
 
 class HybridRanker:
     """Ranks rows of a catalogue by BM25, embeddings or both.
@@ -399,23 +412,43 @@ class HybridRanker:
         """Return ``[(row, score), ...]`` best first for ``method``.
 
         ``method`` is "bm25", "embedding" (the dense channels fused) or
-        "hybrid" (all channels fused). Each channel contributes its top
+        "hybrid" (BM25's head re-ranked by the embeddings, then the rest
+        by RRF over every channel). Each channel contributes its top
         ``depth`` rows; rows that no channel retrieved are left out.
         """
         scores = self.channel_scores(parsed)
         if method == "bm25":
-            names = ["bm25"]
+            fused = reciprocal_rank_fusion([(1.0, scores["bm25"])], depth=depth)
         elif method == "embedding":
-            names = [n for n in scores if n != "bm25"]
+            fused = reciprocal_rank_fusion(
+                [(self.weights[n], s) for n, s in scores.items() if n != "bm25"],
+                depth=depth,
+            )
         else:
-            names = list(scores)
-        fused = reciprocal_rank_fusion(
-            [(self.weights.get(n, 1.0), scores[n]) for n in names], depth=depth
-        )
+            fused = self._hybrid(scores, depth)
         if fused is None:
             return []
         order = _top(np.where(fused > 0, fused, -np.inf), limit or len(fused))
         return [(int(row), float(fused[row])) for row in order]
+
+    def _hybrid(self, scores, depth):
+        dense = {n: s for n, s in scores.items() if n != "bm25" and s is not None}
+        tail = reciprocal_rank_fusion(
+            [(self.weights.get(n, 1.0), s) for n, s in scores.items()], depth=depth
+        )
+        head = _top(scores["bm25"], RERANK_DEPTH)
+        if not len(head) or not dense:
+            return tail
+
+        # The head's score adds one to its RRF score, so the head always
+        # stays above the tail (whose scores are far below one).
+        ranks = 1 + np.arange(len(head))
+        boosted = RERANK_WEIGHTS["bm25"] / (RRF_K + ranks)
+        for name, channel in dense.items():
+            order = np.argsort(-channel[head], kind="stable")
+            boosted[order] += RERANK_WEIGHTS.get(name, 1.0) / (RRF_K + ranks)
+        tail[head] = 1.0 + boosted
+        return tail
 
 
 # --- The store's catalogue index ---------------------------------------------
