@@ -310,3 +310,8 @@ def test_hybrid_reranks_keyword_matches_by_meaning_before_other_products():
     assert [row for row, _ in ranker.rank(parse_query("camera"), method="embedding")][
         0
     ] == 3
+
+
+def test_lexicon_alternatives_form_one_term_group():
+    assert parse_query("红色的杯子").term_groups() == [{"mug", "cup"}]
+    assert parse_query("red lunch bags").term_groups() == [{"lunch"}, {"bag"}]

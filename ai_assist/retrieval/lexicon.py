@@ -66,7 +66,9 @@ ZH_COLOURS = {
     "米白色": "beige",
 }
 
-# Chinese shopping words -> English keywords for keyword search.
+# Chinese shopping words -> English keywords for keyword search. Words
+# joined by "|" are alternatives ("mug|cup": either will do); words joined
+# by spaces are a phrase ("lunch bag": both).
 ZH_WORDS = {
     # bags and boxes
     "午餐袋": "lunch bag",
@@ -88,12 +90,12 @@ ZH_WORDS = {
     "铁盒": "tin",
     "罐子": "jar",
     # kitchen and table
-    "杯子": "mug cup",
+    "杯子": "mug|cup",
     "马克杯": "mug",
     "茶杯": "teacup",
-    "杯": "mug cup",
-    "保温杯": "thermos flask bottle",
-    "保温瓶": "thermos flask bottle",
+    "杯": "mug|cup",
+    "保温杯": "thermos|flask|bottle",
+    "保温瓶": "thermos|flask|bottle",
     "水瓶": "bottle",
     "水壶": "bottle",
     "瓶子": "bottle",
@@ -144,25 +146,25 @@ ZH_WORDS = {
     # patterns and sizes
     "心形": "heart",
     "爱心": "heart",
-    "复古": "vintage retro",
-    "花朵": "flower floral",
+    "复古": "vintage|retro",
+    "花朵": "flower|floral",
     "碎花": "floral",
-    "波点": "polkadot spot",
-    "圆点": "polkadot spot",
-    "儿童": "children kids",
+    "波点": "polkadot|spot",
+    "圆点": "polkadot|spot",
+    "儿童": "children|kids",
     "婴儿": "baby",
     "大号": "large",
     "小号": "small",
     "迷你": "mini",
     # electronics
     "手机壳": "phone case",
-    "手机": "phone smartphone",
+    "手机": "phone|smartphone",
     "耳机": "headphones",
     "蓝牙": "bluetooth",
     "无线": "wireless",
     "鼠标": "mouse",
     "键盘": "keyboard",
-    "笔记本电脑": "laptop notebook",
+    "笔记本电脑": "laptop|notebook",
     "电脑": "computer",
     "平板": "tablet",
     "显示器": "monitor",
@@ -177,7 +179,7 @@ ZH_WORDS = {
     "数据线": "cable",
     "手表": "watch",
     "智能手表": "smart watch",
-    "游戏": "gaming game",
+    "游戏": "gaming|game",
     # clothing
     "鞋子": "shoes",
     "鞋": "shoes",

@@ -118,6 +118,9 @@ class ParsedQuery:
     min_price: Decimal | None = None
     max_price: Decimal | None = None
     colours: tuple[str, ...] = field(default_factory=tuple)
+    # Lexicon translations as groups of alternative words, each group
+    # one concept (("lunch",), ("bag",)) or (("mug", "cup"),).
+    alternatives: tuple[tuple[str, ...], ...] = field(default_factory=tuple)
 
     @property
     def core_keywords(self):
@@ -133,6 +136,13 @@ class ParsedQuery:
             if word.lower().strip(",.") not in COLOUR_WORDS
         ]
         return " ".join(words) if words else self.keywords
+
+    def term_groups(self):
+        """The BM25 terms a product must hold, one of each set."""
+        if self.alternatives:
+            groups = [set(analyze(" ".join(words))) for words in self.alternatives]
+            return [g for g in groups if g]
+        return [{term} for term in analyze(self.core_keywords)]
 
 
 _MONEY = r"(?:[£$€¥]|gbp|usd|eur)"
@@ -223,8 +233,8 @@ def _extract_prices(text):
 
 
 def _translate_zh(text):
-    """English keywords and colours for the lexicon words in Chinese text."""
-    words, colours = [], []
+    """English keywords, colours and alternative groups for Chinese text."""
+    words, colours, groups = [], [], []
     english = " ".join(_TOKEN.findall(re.sub(rf"[{_CJK}]+", " ", text)))
     position = 0
     while position < len(text):
@@ -234,12 +244,15 @@ def _translate_zh(text):
                     colours.append(ZH_COLOURS[term])
                     words.append(ZH_COLOURS[term])
                 else:
-                    words.append(ZH_WORDS[term])
+                    english_words = ZH_WORDS[term].split()
+                    words.extend(w.replace("|", " ") for w in english_words)
+                    groups.extend(tuple(w.split("|")) for w in english_words)
                 position += len(term)
                 break
         else:
             position += 1
-    return " ".join(filter(None, [english, *words])), colours
+    groups.extend((word,) for word in english.split())
+    return " ".join(filter(None, [english, *words])), colours, tuple(groups)
 
 
 def parse_query(text, *, language=None):
@@ -258,8 +271,9 @@ def parse_query(text, *, language=None):
     else:
         is_zh = bool(_HAS_CJK.search(rest))
 
+    alternatives = ()
     if is_zh:
-        keywords, colours = _translate_zh(rest)
+        keywords, colours, alternatives = _translate_zh(rest)
     else:
         keywords = rest
         colours = []
@@ -274,6 +288,7 @@ def parse_query(text, *, language=None):
         min_price=min_price,
         max_price=max_price,
         colours=tuple(dict.fromkeys(colours)),
+        alternatives=alternatives,
     )
 
 
@@ -576,11 +591,11 @@ def _colour_first(index, rows, parsed):
     "bag") lead, in their ranked order; everything else keeps its rank. A
     plain colour boost would instead lift any red bag above lunch bags.
     """
-    terms = set(analyze(parsed.core_keywords))
+    groups = parsed.term_groups()
     first, rest = [], []
     for row, score in rows:
-        product = index.products[row]
-        wanted = terms <= set(analyze(keyword_text(product)))
+        terms = set(analyze(keyword_text(index.products[row])))
+        wanted = all(group & terms for group in groups)
         if wanted and _matches_colour(index, row, parsed):
             first.append((row, score))
         else:
