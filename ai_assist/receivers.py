@@ -44,9 +44,7 @@ def connect_product_signals():
     if model is None:
         return
     post_save.connect(_product_saved, sender=model, dispatch_uid="ai_assist_save")
-    post_delete.connect(
-        _product_deleted, sender=model, dispatch_uid="ai_assist_delete"
-    )
+    post_delete.connect(_product_deleted, sender=model, dispatch_uid="ai_assist_delete")
 
 
 @receiver(user_logged_in, dispatch_uid="ai_assist_adopt_guest_chats")

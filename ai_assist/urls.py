@@ -7,10 +7,6 @@ app_name = "ai_assist"
 
 urlpatterns = [
     path("api/", include("ai_assist.api.urls")),
-    path(
-        "banners/<int:variant_id>/click/", banner_click, name="banner_click"
-    ),
-    path(
-        "r/<str:token>/", recommendation_click, name="recommendation_click"
-    ),
+    path("banners/<int:variant_id>/click/", banner_click, name="banner_click"),
+    path("r/<str:token>/", recommendation_click, name="recommendation_click"),
 ]
