@@ -139,7 +139,12 @@ def test_chinese_question_finds_the_same_lunch_bags_in_a_chinese_reply(
     chinese, _ = ask("我想买一个红色的午餐袋")
 
     assert chinese.language == "zh-hans"
-    assert [c["id"] for c in chinese.cards] == [c["id"] for c in english.cards]
+    # The same products; their order may differ, since each language is
+    # ranked by its own embedder.
+    assert chinese.cards
+    assert sorted(c["id"] for c in chinese.cards) == sorted(
+        c["id"] for c in english.cards
+    )
     assert "找到" in chinese.text  # the Chinese template, not the English one
 
 
