@@ -17,6 +17,7 @@ from ai_assist.banners.copy import (
     rank_candidates,
     write_copy,
 )
+from ai_assist.conf import ai_settings
 from ai_assist.retrieval.embedders import reset_embedders
 
 HASHING = "ai_assist.testing.embedders.HashingEmbedder"
@@ -406,3 +407,19 @@ def test_chinese_copy_may_only_borrow_latin_words_from_the_product():
     assert why["连帽衫好穿"] == "repeats itself"
     assert why["连帽衫好穿吗"] == "not in Chinese"
     assert why["脱皮"] == "headline too short"
+
+
+def test_a_very_long_title_without_description_still_gets_a_line_and_a_button():
+    title = (
+        "Extra Large Vintage Retrospot Jumbo Storage Bag With Reinforced Handles "
+        "And Matching Zip Pouch For Picnics Parties Beach Days Laundry Moving "
+        "House And Everything Else You Can Imagine Today"
+    )
+    brief = hoodie(title=title, description="", discount_text="", ends_at=None)
+
+    best = write_copy(brief, count=3, seed=0, copywriter="templates").best
+
+    limits = ai_settings.COPY_LIMITS
+    assert best.headline and len(best.headline) <= limits["headline"]
+    assert best.description and len(best.description) <= limits["description"]
+    assert best.cta and len(best.cta) <= limits["cta"]

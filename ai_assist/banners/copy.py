@@ -1043,11 +1043,7 @@ def write_copy(brief, *, count=4, seed=0, copywriter=None):
         # Even the templates failed (an unusual product title): trim the
         # plainest one to the limits rather than show nothing.
         fallback = [
-            _trim_to_limits(
-                templates[0]
-                if templates
-                else CopyCandidate(brief.title, source="templates")
-            )
+            _trim_to_limits(templates[0] if templates else _plainest_copy(brief))
         ]
     if not kept:
         # Templates only: their order already varies with the seed, and
@@ -1100,6 +1096,26 @@ def _split_off_topic(written, brief):
     return (
         [c for c in written if c.score > floor],
         [c for c in written if c.score <= floor],
+    )
+
+
+def _plainest_copy(brief):
+    """The product's own name, shortened, with the goal's first button text.
+
+    Used when no phrasing fits (a very long title and no description), so
+    the banner still has a line under the name and a button.
+    """
+    lang = "zh" if brief.is_chinese else "en"
+    goal = brief.goal if brief.goal in CTAS[lang] else "sale"
+    limits = ai_settings.COPY_LIMITS
+    headline = _short_name(brief.title, limits["headline"]) or brief.title
+    description = brief.discount_text.strip() or _short_name(
+        brief.title, limits["description"]
+    )
+    if description == headline:
+        description = ""
+    return CopyCandidate(
+        headline, description, cta=CTAS[lang][goal][0], source="templates"
     )
 
 

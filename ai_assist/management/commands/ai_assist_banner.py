@@ -39,7 +39,7 @@ class Command(BaseCommand):
             default="friendly",
             choices=["friendly", "playful", "premium", "urgent"],
         )
-        parser.add_argument("--discount", default="", help='e.g. "20% off"')
+        parser.add_argument("--discount", default="", help='e.g. "20%% off"')
         parser.add_argument("--seed", type=int, default=1)
         parser.add_argument(
             "--copywriter",
