@@ -110,6 +110,9 @@ class CampaignForm(forms.ModelForm):
             )
         if self.instance.pk:
             self.initial["products"] = ",".join(self.instance.product_ids)
+        # A new campaign starts with the model's default sizes ticked, so a
+        # first save does not fail on an empty choice.
+        self.initial.setdefault("sizes", list(self.instance.sizes or []))
 
     def clean_products(self):
         """Resolve each id or SKU through the adapter; name the unknown ones."""
