@@ -41,6 +41,7 @@ def test_tag_renders_the_kind_template_with_reasons_and_tracked_links(built):
     assert "Often bought together" in html
     assert "Garden trowel steel" in html
     assert "Often bought with Garden gloves green" in html
+    assert f"£{p.trowel.price}" in html  # the price as chat shows it
     token = RecommendationEvent.objects.filter(product_id=str(p.trowel.pk)).get().token
     assert reverse("ai_assist:recommendation_click", args=[token]) in html
 

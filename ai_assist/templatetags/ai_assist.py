@@ -62,3 +62,14 @@ def ai_recommendations(context, kind, product=None, limit=4):
     if product is None and kind in ("similar", "bought_together"):
         product = context.get("product")
     return render_widget(context.get("request"), kind, product=product, limit=limit)
+
+
+# --- Formatting -------------------------------------------------------------------
+
+
+@register.filter
+def ai_price(product):
+    """A product's price with its currency symbol ("£2.08"), as chat shows it."""
+    from ..chat.answers import format_price
+
+    return format_price(product.price, product.currency)
