@@ -16,8 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from ..conf import ai_settings
-
-CURRENCY_SYMBOLS = {"GBP": "£", "USD": "$", "EUR": "€"}
+from ..formatting import format_price
 
 # Words that make a product question about price or stock only, which the
 # product facts answer without the description.
@@ -38,14 +37,6 @@ class Answer:
     @property
     def text(self):
         return "\n".join([self.lead, *self.details]).strip()
-
-
-def format_price(price, currency):
-    """Write a price the way shoppers read it: "£1.65", "12.00 CNY"."""
-    if price is None:
-        return ""
-    symbol = CURRENCY_SYMBOLS.get((currency or "").upper())
-    return f"{symbol}{price}" if symbol else f"{price} {currency}".strip()
 
 
 def _date(value):

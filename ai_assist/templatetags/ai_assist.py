@@ -70,6 +70,6 @@ def ai_recommendations(context, kind, product=None, limit=4):
 @register.filter
 def ai_price(product):
     """A product's price with its currency symbol ("£2.08"), as chat shows it."""
-    from ..chat.answers import format_price
+    from ..formatting import format_price
 
     return format_price(product.price, product.currency)
