@@ -241,6 +241,39 @@ def test_saved_product_is_searchable_by_its_new_title(
     assert hits[0].product.title == "WICKER PICNIC HAMPER"
 
 
+def test_stock_or_price_change_keeps_the_keyword_index(
+    catalogue, django_capture_on_commit_callbacks
+):
+    # Stock moves with every order; rebuilding every process's BM25 index
+    # for it would make the next search slow for nothing.
+    stand = catalogue["22423"]
+    with django_capture_on_commit_callbacks(execute=True):
+        stand.title = "WICKER PICNIC HAMPER"
+        stand.save()
+    index = get_catalogue_index()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        stand.stock = 0
+        stand.price = Decimal("9.99")
+        stand.save()
+
+    assert get_catalogue_index() is index
+    hits = search_products("picnic hamper", limit=1)
+    assert hits[0].product.price == Decimal("9.99")
+
+
+def test_deleted_product_marks_the_index_stale(
+    catalogue, django_capture_on_commit_callbacks
+):
+    index = get_catalogue_index()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        catalogue["22423"].delete()
+
+    assert get_catalogue_index() is not index
+    assert "22423" not in skus(search_products("cakestand"))
+
+
 # --- With the real packaged models -------------------------------------------
 
 

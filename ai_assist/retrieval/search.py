@@ -20,12 +20,15 @@ limits) against the store through the adapter, and puts products of the
 asked colour first.
 """
 
+import hashlib
 import logging
 import re
 import threading
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
+
+from django.core.cache import cache
 
 import bm25s
 import numpy as np
@@ -95,6 +98,28 @@ def keyword_text(product):
     parts = [product.title, product.title, product.brand, product.category]
     parts.append(product.description)
     return " \n".join(p for p in parts if p)
+
+
+_TEXT_KEY = "ai_assist:keyword-text:"
+
+
+def keyword_text_changed(product_id):
+    """Whether a product's searchable text differs from when last seen here.
+
+    The digest of :func:`keyword_text` is kept per product in the cache; a
+    product that is gone, or whose digest is missing (new, or evicted from
+    the cache), counts as changed, which at worst rebuilds an index once
+    too often.
+    """
+    product = get_adapter().get_product(product_id)
+    if product is None:
+        return True
+    digest = hashlib.sha256(keyword_text(product).encode("utf-8")).hexdigest()[:32]
+    key = f"{_TEXT_KEY}{product_id}"
+    if cache.get(key) == digest:
+        return False
+    cache.set(key, digest, timeout=None)
+    return True
 
 
 # --- Query parsing -----------------------------------------------------------
