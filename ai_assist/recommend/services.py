@@ -74,7 +74,16 @@ class _Shopper:
         return {line.product_id for o in self.orders for line in o.lines}
 
 
-def recommend(kind, *, product=None, user=None, request=None, limit=4, track=True):
+def recommend(
+    kind,
+    *,
+    product=None,
+    user=None,
+    request=None,
+    limit=4,
+    track=True,
+    exclude=(),
+):
     """Return up to ``limit`` :class:`Recommendation` for one widget kind.
 
     ``kind`` is one of ``similar``, ``bought_together``, ``for_you`` and
@@ -83,7 +92,8 @@ def recommend(kind, *, product=None, user=None, request=None, limit=4, track=Tru
     cart when it is missing. ``user`` defaults to ``request.user``; the
     request gives the cart and the session's recently viewed products.
     With ``track`` the impressions are recorded for the click-through
-    figures. Raises ValueError for an unknown kind.
+    figures. Product ids in ``exclude`` are left out (the widgets pass
+    what the page already shows). Raises ValueError for an unknown kind.
     """
     if kind not in Kind.values:
         raise ValueError(f"unknown recommendation kind {kind!r}")
@@ -94,7 +104,7 @@ def recommend(kind, *, product=None, user=None, request=None, limit=4, track=Tru
     anchor = adapter.get_product(anchor_id) if anchor_id else None
 
     candidates = _SOURCES[kind](anchor_id, anchor, shopper)
-    picked = _pick(candidates, anchor_id, anchor, shopper, limit)
+    picked = _pick(candidates, anchor_id, anchor, shopper, limit, exclude)
     reasons = _reasons(picked, kind, shopper, anchor)
     recommendations = [
         Recommendation(
@@ -278,14 +288,14 @@ def _content_on_demand(anchor):
 # --- The rules ----------------------------------------------------------------
 
 
-def _pick(candidates, anchor_id, anchor, shopper, limit):
+def _pick(candidates, anchor_id, anchor, shopper, limit, exclude=()):
     """Walk candidates best first, keeping those that pass every rule.
 
     Live product data is read a batch at a time, so a list whose first
     candidates are all sold out costs a few queries, not one per item.
     """
     adapter = get_adapter()
-    excluded = {anchor_id, *shopper.cart}
+    excluded = {anchor_id, *shopper.cart, *(str(pid) for pid in exclude)}
     if ai_settings.HIDE_PURCHASED:
         excluded |= shopper.bought
     titles = {_title_key(anchor.title)} if anchor is not None else set()
