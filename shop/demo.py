@@ -100,7 +100,8 @@ def seed_sample_merchandise(write):
 
     The photos (``data/product-photos``, BSD 3-Clause) are real product
     cut-outs, which the giftware catalogue lacks; the banner studio uses
-    them. Prices are the sample store's, in US dollars.
+    them. Prices are the sample store's figures, in the store's own
+    currency (pounds): a cart must never mix currencies.
     """
     manifest = PHOTOS_DIR / "manifest.csv"
     if not manifest.exists():
@@ -116,7 +117,7 @@ def seed_sample_merchandise(write):
             "brand": "Solidus",
             "category_id": category_pk,
             "price": item["price"],
-            "currency": "USD",
+            "currency": "GBP",
         }
         for sku, item in products.items()
     }
@@ -124,7 +125,14 @@ def seed_sample_merchandise(write):
         Product,
         "sku",
         wanted,
-        update_fields=("title", "description", "brand", "category_id", "price"),
+        update_fields=(
+            "title",
+            "description",
+            "brand",
+            "category_id",
+            "price",
+            "currency",
+        ),
         create_only={sku: {"stock": initial_stock(sku)} for sku in wanted},
     )
     attached = _attach_photos(products, pks)

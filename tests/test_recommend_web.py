@@ -1,11 +1,15 @@
 """Recommendations on the web: the tag, the API, click and cart tracking, admin."""
 
+import re
+from pathlib import Path
+
 from django.contrib.auth import get_user_model
 from django.template import Context, Template
 from django.urls import reverse
 
 import pytest
 
+import ai_assist
 from ai_assist.models import RecommendationEvent
 from ai_assist.recommend import tracking
 from ai_assist.recommend.services import recommend
@@ -77,12 +81,46 @@ def test_tag_shows_each_signed_in_customer_their_own_list(built):
     assert "Because you bought Blue china teapot" not in bob
 
 
-def test_widget_template_has_named_blocks_to_override():
-    from django.template.loader import get_template
+def test_widgets_on_one_page_never_repeat_a_product(built):
+    # A guest with no history gets "trending" for "for you": on one page
+    # the second widget moves on to the next products instead.
+    request = make_request()
 
-    source = get_template("ai_assist/recommendations/list.html").template.source
-    item = get_template("ai_assist/recommendations/item.html").template.source
-    for block in ("header", "title", "list", "item", "footer"):
+    html = render(
+        '{% ai_recommendations "trending" limit=3 %}'
+        '{% ai_recommendations "for_you" limit=3 %}',
+        request=request,
+    )
+
+    shown = [
+        RecommendationEvent.objects.get(token=token).product_id
+        for token in re.findall(r'data-token="([^"]+)"', html)
+    ]
+    assert len(shown) == 6
+    assert len(set(shown)) == 6
+
+
+def test_default_stylesheet_is_linked_once_per_page(built):
+    p = built.products
+    request = make_request()
+
+    html = render(
+        '{% ai_recommendations "similar" limit=2 %}'
+        '{% ai_recommendations "bought_together" limit=2 %}',
+        product=p.gloves,
+        request=request,
+    )
+
+    assert html.count("ai_assist/recommendations.css") == 1
+    assert html.count('class="ai-recs ') == 2
+
+
+def test_widget_template_has_named_blocks_to_override():
+    # The app's own templates: the demo store overrides item.html.
+    folder = Path(ai_assist.__file__).parent / "templates/ai_assist/recommendations"
+    source = (folder / "list.html").read_text()
+    item = (folder / "item.html").read_text()
+    for block in ("styles", "header", "title", "list", "item", "footer"):
         assert "{% block " + block + " %}" in source
     for block in ("image", "name", "price", "reason"):
         assert "{% block " + block + " %}" in item

@@ -1,5 +1,6 @@
 """The demo store's pages: catalogue, cart, checkout, orders and sign in."""
 
+import re
 from decimal import Decimal
 
 from django.test import Client
@@ -402,3 +403,32 @@ def test_store_admin_lists_render_with_filters(
         reverse("admin:shop_product_changelist"), {"stock_state": "low"}
     )
     assert cake_stand.sku in low.text
+
+
+def test_recommendation_cards_use_the_store_tiles():
+    # The demo overrides one block of the app's item template: a product
+    # without a photo gets the store's colour tile, in its category's hue.
+    from django.template.loader import render_to_string
+
+    from ai_assist.adapters import ProductData
+    from ai_assist.recommend.services import Recommendation
+    from shop.templatetags.storefront import tile_hue
+
+    product = ProductData(
+        id="7",
+        title="Lunch bag red",
+        category="Bags",
+        sku="20725",
+        price=Decimal("1.65"),
+    )
+    rec = Recommendation(product, "Popular right now", "trending", "tok")
+
+    html = render_to_string(
+        "ai_assist/recommendations/item.html", {"rec": rec, "product": product}
+    )
+
+    assert '<span class="tile-initials">LB</span>' in html
+    hue = int(re.search(r"--hue: (\d+)", html).group(1))
+    category_hue = tile_hue(Category(slug="bags"))
+    assert min(abs(hue - category_hue), 360 - abs(hue - category_hue)) <= 20
+    assert "Popular right now" in html

@@ -6,6 +6,7 @@ from decimal import Decimal, InvalidOperation
 
 from django import template
 from django.contrib.humanize.templatetags.humanize import intcomma
+from django.utils.text import slugify
 
 from shop.models import Category
 
@@ -46,7 +47,11 @@ def tile_hue(subject):
     """
     if isinstance(subject, Category) or subject is None:
         return _stable_number(getattr(subject, "slug", "")) % 360
-    base = tile_hue(subject.category)
+    category = subject.category
+    if isinstance(category, str):
+        # ai_assist's ProductData names its category; the hue goes by slug.
+        category = Category(slug=slugify(category)) if category else None
+    base = tile_hue(category)
     return (base + _stable_number(subject.sku) % 41 - 20) % 360
 
 
