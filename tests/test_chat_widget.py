@@ -133,4 +133,6 @@ def test_widget_script_streams_cards_and_keyboard_in_a_browser_dom(tmp_path):
     assert seen["cartButton"] == "Added to cart"
     assert seen["polledText"] == f"polled {markup}"
     assert seen["afterTimeoutText"] == "late reply"
+    assert seen["openBeforeLink"] == "1"
+    assert seen["openAfterLink"] is None
     assert seen["closedByEscape"] and seen["focusBackOnLauncher"]

@@ -35,7 +35,10 @@ window.fetch = (url, options) => {
   }
   if (url.endsWith("/chat/cart/")) { return reply(200, { quantity: 1, cart_count: 1 }); }
   if (url.endsWith("/c1/messages/7/")) {
-    return reply(200, { text: "", reply: { text: "late reply", status: "done", cards: [] } });
+    return reply(200, { text: "", reply: { text: "late reply", status: "done", cards: [
+      { id: "8", title: "Jumbo bag", price: "2.08", currency: "GBP", url: "/product/8/",
+        image_url: "", in_stock: true },
+    ] } });
   }
   if (url.endsWith("/c1/messages/6/")) {
     return reply(200, { text: "", reply: { text: "polled " + MARKUP, status: "done", cards: [] } });
@@ -126,6 +129,13 @@ const out = {};
   await tick(20);
   const after = list.querySelectorAll(".ai-chat__text");
   out.afterTimeoutText = after[after.length - 1].textContent;
+
+  // Following a product link from the chat folds the panel on the next page.
+  document.addEventListener("click", (event) => event.preventDefault());
+  out.openBeforeLink = window.sessionStorage.getItem("aiAssistChat:open");
+  const links = list.querySelectorAll(".ai-chat__card--product a[href]");
+  links[links.length - 1].click();
+  out.openAfterLink = window.sessionStorage.getItem("aiAssistChat:open");
 
   panel.dispatchEvent(new window.KeyboardEvent("keydown", { key: "Escape", bubbles: true }));
   out.closedByEscape = panel.hidden;

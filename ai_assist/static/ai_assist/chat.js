@@ -92,6 +92,13 @@
     this.panel.addEventListener("keydown", function (event) {
       if (event.key === "Escape") { event.preventDefault(); self.close(); }
     });
+    this.panel.addEventListener("click", function (event) {
+      // A shopper who follows a product link from the chat went to look at
+      // that page: it opens with the panel folded, so the panel does not
+      // cover its "Add to cart". The conversation is kept for the launcher.
+      var link = event.target.closest ? event.target.closest("a[href]") : null;
+      if (link && !link.target) { storageSet("sessionStorage", OPEN_KEY, null); }
+    });
     this.form.addEventListener("submit", function (event) {
       event.preventDefault();
       self.send();
