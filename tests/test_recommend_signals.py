@@ -9,7 +9,7 @@ from scipy import sparse
 
 from ai_assist.adapters import PurchaseRow
 from ai_assist.recommend import ranker, signals
-from ai_assist.recommend.build import build_signals
+from ai_assist.recommend.build import build_signals, index_purchases
 
 NOW = datetime(2024, 6, 1)
 
@@ -79,6 +79,52 @@ def test_long_baskets_count_less_than_short_ones():
     assert scores["b"] > scores["c"]
 
 
+def test_customer_lists_hold_what_buyers_went_on_to_buy():
+    data = []
+    for customer in ("c1", "c2"):
+        data += rows(["kettle"], customer=customer, days_ago=30)
+        data += rows(["descaler", "mug"], customer=customer, days_ago=10)
+    data += rows(["old-kettle"], customer="c1", days_ago=60)
+
+    lists = build_signals(data, now=NOW, k=5).lists("co_customer")
+
+    assert {pid for pid, _ in lists["kettle"]} == {"descaler", "mug"}
+    # Bought in the same order counts; bought before does not.
+    assert {pid for pid, _ in lists["descaler"]} == {"mug"}
+    assert "kettle" in {pid for pid, _ in lists["old-kettle"]}
+
+
+def test_customer_stages_pair_each_item_with_later_and_same_order_ones():
+    data, ids = index_purchases(
+        rows(["a"], customer="c", days_ago=9)
+        + rows(["b", "c"], customer="c", days_ago=5)
+        + rows(["a", "d"], customer="c", days_ago=1),  # a again: not new
+        now=NOW,
+    )
+    at = {pid: i for i, pid in enumerate(ids)}
+
+    owned, new = signals.customer_stages(data)
+    pairs = (owned.T @ new).toarray() > 0
+
+    assert owned.shape[0] == new.shape[0] == 3  # a / b+c / d
+    assert pairs[at["a"], [at["b"], at["c"], at["d"]]].all()
+    assert pairs[at["b"], at["c"]] and pairs[at["c"], at["b"]]
+    assert not pairs[at["b"], at["a"]]
+    assert pairs[at["d"]].sum() == 1  # only d itself: nothing came after
+
+
+def test_cooccurrence_normalises_by_the_totals_given():
+    baskets = sparse.csr_matrix(np.array([[1, 1, 1], [1, 1, 1]], dtype=np.float32))
+
+    plain = signals.cooccurrence_neighbours(baskets, k=2, shrink=0)
+    popular_2 = signals.cooccurrence_neighbours(
+        baskets, k=2, shrink=0, totals=np.array([2, 2, 50], dtype=np.float32)
+    )
+
+    assert plain[0, 1] == pytest.approx(plain[0, 2])
+    assert popular_2[0, 2] < popular_2[0, 1]
+
+
 def test_trending_favours_recent_orders():
     data = rows(*[["old"]] * 5, days_ago=60) + rows(*[["new"]] * 3, days_ago=1)
 
@@ -132,6 +178,26 @@ def test_score_candidates_blends_signals_and_remembers_the_cause():
     assert [s.product_id for s in best] == ["x", "z", "y"]
     assert (best[0].signal, best[0].because_of) == ("co_purchase", "a")
     assert best[1].signal == "trending"
+
+
+def test_a_signal_on_a_larger_scale_does_not_drown_the_others():
+    # Co-purchase scores are small normalised counts, text cosines large;
+    # each signal is scaled to its own maximum before it is weighted.
+    neighbours = {
+        "co_purchase": {"a": [("x", 0.05), ("y", 0.01)]},
+        "content": {"a": [("y", 0.9), ("z", 0.85)]},
+    }
+
+    scored = ranker.score_candidates(
+        {"a": 1.0},
+        neighbours,
+        weights={"co_purchase": 1.0, "content": 0.5, "trending": 0.0},
+    )
+    best = ranker.top(scored, 3)
+
+    assert [s.product_id for s in best] == ["x", "y", "z"]
+    assert [s.score for s in best[:2]] == pytest.approx([1.0, 0.2 + 0.5])
+    assert (best[1].signal, best[1].because_of) == ("content", "a")
 
 
 def test_top_excludes_and_breaks_ties_by_id():

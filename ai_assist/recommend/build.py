@@ -17,16 +17,29 @@ from . import signals
 
 logger = logging.getLogger(__name__)
 
-# Half-lives in days. Co-occurrence fades slowly (tastes last a season);
-# the popularity used for trending fades in weeks (AI_ASSIST setting).
-COOCCURRENCE_HALF_LIFE = 60.0
+# Half-lives in days. A pair of products bought together counts less as
+# it ages (PAIR_HALF_LIFE), so lists follow what goes together this
+# season; the item totals the pairs are normalised by fade three times
+# slower (TOTAL_HALF_LIFE), so a product does not top its neighbours'
+# lists merely because its own sales are recent. Measured on the UCI
+# orders at eight monthly split dates (2011-04-09 to 2011-11-09), against
+# one 60-day half-life for both: NDCG@10 better at six dates, geometric
+# means of HR@10 +1.8% and NDCG@10 +3.2%. Shorter pair half-lives win
+# more on the late dates (a month to predict) and lose on the earliest
+# (four months to learn from, eight to predict); 45 days is where both
+# ends still beat ALS. The popularity used for trending fades in weeks
+# (AI_ASSIST setting).
+PAIR_HALF_LIFE = 45.0
+TOTAL_HALF_LIFE = 135.0
 
 # Normalisation of each co-occurrence signal: alpha is the exponent split
-# between the two items' counts (0.5 is the cosine; higher punishes the
-# popular candidate less), shrink damps pairs seen only a few times.
+# between the two items' totals (0.5, the cosine, beat 0.75 on NDCG@10 at
+# every date), shrink damps pairs seen only a few times (the counts are
+# decayed and basket-weighted: a fresh pair from one 20-line order keeps
+# about a third of its score).
 COOCCURRENCE_PARAMS = {
-    "co_purchase": {"alpha": 0.75, "shrink": 1.0},
-    "co_customer": {"alpha": 0.75, "shrink": 2.0},
+    "co_purchase": {"alpha": 0.5, "shrink": 0.5},
+    "co_customer": {"alpha": 0.5, "shrink": 0.5},
 }
 
 
@@ -154,16 +167,8 @@ def build_signals(
     }
 
     if len(data.items):
-        baskets = signals.basket_matrix(data, half_life=COOCCURRENCE_HALF_LIFE)
-        result.matrices["co_purchase"] = signals.cooccurrence_neighbours(
-            baskets, k=k, **COOCCURRENCE_PARAMS["co_purchase"]
-        )
-        del baskets
-        customers = signals.customer_matrix(data, half_life=COOCCURRENCE_HALF_LIFE)
-        result.matrices["co_customer"] = signals.cooccurrence_neighbours(
-            customers, k=k, **COOCCURRENCE_PARAMS["co_customer"]
-        )
-        del customers
+        result.matrices["co_purchase"] = _co_purchase(data, k)
+        result.matrices["co_customer"] = _co_customer(data, k)
 
     if vectors is not None and len(vectors):
         # Vectors cover the catalogue only; bought-but-gone products get
@@ -189,3 +194,33 @@ def build_signals(
         result.stats[f"{name}_pairs"] = int(matrix.nnz)
     logger.info("recommendations: built signals %s", result.stats)
     return result
+
+
+def _co_purchase(data, k):
+    """Products bought in the same order, recent orders counting most."""
+    totals = signals.item_totals(signals.basket_matrix(data, half_life=TOTAL_HALF_LIFE))
+    baskets = signals.basket_matrix(data, half_life=PAIR_HALF_LIFE)
+    return signals.cooccurrence_neighbours(
+        baskets, k=k, totals=totals, **COOCCURRENCE_PARAMS["co_purchase"]
+    )
+
+
+def _co_customer(data, k):
+    """Products the same customers went on to buy, with or after each one.
+
+    Directional (see :func:`signals.customer_stages`): the list of i holds
+    what its buyers bought in the same order or later, so the "for you"
+    blend follows a history forward instead of back to what a customer's
+    peers bought a year before.
+    """
+    totals = signals.item_totals(
+        signals.customer_matrix(data, half_life=TOTAL_HALF_LIFE)
+    )
+    owned, new = signals.customer_stages(data, half_life=PAIR_HALF_LIFE)
+    return signals.cooccurrence_neighbours(
+        new,
+        k=k,
+        sources=owned,
+        totals=totals,
+        **COOCCURRENCE_PARAMS["co_customer"],
+    )

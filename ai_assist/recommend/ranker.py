@@ -12,19 +12,23 @@ import math
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-# How much each signal counts when a customer's history is blended (the
-# neighbour part is scaled to a maximum of 1 first). Measured on the UCI
-# orders (``ai_assist_evaluate recommendations``): pairs from the same
-# order predict the next new product best; similar text adds products
-# nobody has paired yet; what buyers are newly adopting (trending) counts
-# about as much as both, since stores sell seasonally. Pairs from the same
-# customer (co_customer) made the blend worse there, so they only fill
-# "bought together" lists.
+# How much each signal counts when a customer's history is blended. Each
+# signal's part is scaled to a maximum of 1 first, so these are shares
+# rather than exchange rates between unrelated scales. Measured on the UCI
+# orders (``ai_assist_evaluate recommendations``) at eight monthly split
+# dates, 2011-04-09 to 2011-11-09: same-order pairs and what the same
+# customers went on to buy count alike; similar text at half of that adds
+# products nobody has paired yet; trending is a light nudge towards what
+# buyers are adopting now. Halving or doubling any one weight moved the
+# geometric means over the dates of HR@10 by at most 1.2% and of NDCG@10
+# by at most 1.6%, so the blend does not hinge on these exact values.
+# The old blend (one scale for all signals, content 0.15, trending 1.5)
+# trailed ALS at the five dates before September.
 DEFAULT_WEIGHTS = {
-    "co_customer": 0.0,
+    "co_customer": 1.0,
     "co_purchase": 1.0,
-    "content": 0.15,
-    "trending": 1.5,
+    "content": 0.5,
+    "trending": 0.2,
 }
 
 # Half-life in days of a customer's own history: last month's orders say
@@ -76,9 +80,10 @@ def score_candidates(history, neighbours, *, popularity=None, weights=None):
 
     ``history`` maps product id to interest weight; ``neighbours`` maps a
     signal name to ``{product_id: [(neighbour_id, similarity), ...]}``;
-    ``popularity`` maps product id to a score in [0, 1]. A candidate's
-    score is ``sum over signals and history items of weight(signal) *
-    interest * similarity`` plus ``weight("trending") * popularity``.
+    ``popularity`` maps product id to a score in [0, 1]. Each signal's sum
+    ``sum over history items of interest * similarity`` is scaled to a
+    maximum of 1 before it is weighted, the weighted sum is scaled to a
+    maximum of 1 again, and ``weight("trending") * popularity`` is added.
     Returns :class:`Scored` items keyed by product id, unsorted; history
     items themselves are candidates too (callers drop them by rule).
     """
@@ -88,25 +93,17 @@ def score_candidates(history, neighbours, *, popularity=None, weights=None):
 
     for signal, lists in neighbours.items():
         signal_weight = weights.get(signal, 0.0)
-        if not signal_weight:
-            continue
-        for source, interest in history.items():
-            factor = signal_weight * interest
-            for candidate, similarity in lists.get(source, ()):
-                contribution = factor * similarity
-                scores[candidate] += contribution
-                if contribution > best.get(candidate, (0.0,))[0]:
-                    best[candidate] = (contribution, signal, source)
+        if signal_weight:
+            _add_signal(signal, signal_weight, history, lists, scores, best)
 
     # Neighbour sums grow with how much a history agrees; scaling them to
     # a maximum of 1 gives the popularity weight the same meaning for a
     # customer with two orders and one with two hundred.
-    if scores:
-        peak = max(scores.values())
-        if peak > 0:
-            for candidate in scores:
-                scores[candidate] /= peak
-            best = {c: (v / peak, *rest) for c, (v, *rest) in best.items()}
+    peak = max(scores.values(), default=0.0)
+    if peak > 0:
+        for candidate in scores:
+            scores[candidate] /= peak
+        best = {c: (v / peak, *rest) for c, (v, *rest) in best.items()}
 
     trending_weight = weights.get("trending", 0.0)
     if popularity and trending_weight:
@@ -119,6 +116,34 @@ def score_candidates(history, neighbours, *, popularity=None, weights=None):
         pid: Scored(pid, score, *best.get(pid, (0.0, "trending", ""))[1:])
         for pid, score in scores.items()
     }
+
+
+def _add_signal(signal, signal_weight, history, lists, scores, best):
+    """Add one signal's neighbour sums, scaled to a maximum of
+    ``signal_weight``, to ``scores``; note each candidate's strongest part.
+
+    Signals score on unrelated scales (a text cosine near 0.8 against a
+    normalised co-purchase count near 0.05), so without the scaling the
+    weights would mean nothing and one signal would drown the others.
+    """
+    sums = defaultdict(float)
+    parts = {}  # candidate -> (largest contribution, history item)
+    for source, interest in history.items():
+        for candidate, similarity in lists.get(source, ()):
+            contribution = interest * similarity
+            sums[candidate] += contribution
+            if contribution > parts.get(candidate, (0.0,))[0]:
+                parts[candidate] = (contribution, source)
+    peak = max(sums.values(), default=0.0)
+    if peak <= 0:
+        return
+    factor = signal_weight / peak
+    for candidate, value in sums.items():
+        scores[candidate] += factor * value
+    for candidate, (contribution, source) in parts.items():
+        contribution *= factor
+        if contribution > best.get(candidate, (0.0,))[0]:
+            best[candidate] = (contribution, signal, source)
 
 
 def top(scored, limit, *, exclude=()):

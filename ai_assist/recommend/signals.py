@@ -104,6 +104,76 @@ def customer_matrix(data, *, half_life=None):
     return sparse.diags(1.0 / np.power(1.0 + sizes, CUSTOMER_SIZE_EXPONENT)) @ m
 
 
+def customer_stages(data, *, half_life=None):
+    """``(owned, new)``: stages x items matrices for "went on to buy".
+
+    A stage is an order in which a known customer bought something for the
+    first time. ``new`` holds, per stage, the items first bought in it;
+    ``owned`` the items first bought in it or in any earlier stage of the
+    same customer. Both carry the weights of :func:`customer_matrix`. So
+    ``owned.T @ new`` counts, for each pair (i, j), the customers who
+    first bought j in the same order as i or later: what buyers of i went
+    on to buy, which is what a "for you" list is asked to guess. A plain
+    co-customer count also pairs i with everything its buyers had bought
+    long before it, which says little about what comes next.
+
+    ``owned`` holds one entry per first purchase and later stage, so its
+    size grows with customers' histories (orders x products for the
+    heaviest buyer), not with the square of the catalogue.
+    """
+    known = data.customers >= 0
+    if not known.any():
+        empty = sparse.csr_matrix((0, data.n_items), dtype=np.float32)
+        return empty, empty
+    customers = data.customers[known].astype(np.int64)
+    items = data.items[known].astype(np.int64)
+    ages = data.ages[known]
+    baskets = data.baskets[known]
+
+    # Each customer's lines of each item, oldest first; the first line of
+    # a (customer, item) group dates its first purchase.
+    keys = customers * data.n_items + items
+    order = np.lexsort((baskets, -ages, keys))
+    keys = keys[order]
+    starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
+    weights = np.add.reduceat(decay(ages[order], half_life), starts)
+    first = order[starts]
+    customers, items = customers[first], items[first]
+    sizes = np.bincount(customers, minlength=data.n_customers)
+    weights = np.log1p(weights) / np.power(
+        1.0 + sizes[customers], CUSTOMER_SIZE_EXPONENT
+    )
+
+    # Stages: each customer's distinct first-purchase orders, oldest first.
+    by_time = np.lexsort((baskets[first], -ages[first], customers))
+    customers, items = customers[by_time], items[by_time]
+    weights = weights[by_time].astype(np.float32)
+    stage_baskets = baskets[first][by_time]
+    new_stage = np.r_[
+        True,
+        (customers[1:] != customers[:-1]) | (stage_baskets[1:] != stage_baskets[:-1]),
+    ]
+    stage = np.cumsum(new_stage) - 1
+    n_stages = int(stage[-1]) + 1 if len(stage) else 0
+    last_stage = np.zeros(data.n_customers, dtype=np.int64)
+    np.maximum.at(last_stage, customers, stage)
+    new = sparse.csr_matrix((weights, (stage, items)), shape=(n_stages, data.n_items))
+
+    # An item first bought at stage s stays owned at every later stage.
+    repeats = last_stage[customers] - stage + 1
+    offsets = np.arange(int(repeats.sum())) - np.repeat(
+        np.cumsum(repeats) - repeats, repeats
+    )
+    owned = sparse.csr_matrix(
+        (
+            np.repeat(weights, repeats),
+            (np.repeat(stage, repeats) + offsets, np.repeat(items, repeats)),
+        ),
+        shape=(n_stages, data.n_items),
+    )
+    return owned, new
+
+
 def top_k_rows(m, k):
     """Keep the ``k`` largest entries of each CSR row (ties: lower index)."""
     m = m.tocsr()
@@ -129,19 +199,34 @@ def top_k_rows(m, k):
     )
 
 
-def cooccurrence_neighbours(m, *, k, alpha=0.5, shrink=2.0, min_count=0.0):
+def item_totals(m):
+    """Each item's column sum of an events x items matrix, as float32."""
+    return np.asarray(m.sum(axis=0), dtype=np.float32).ravel()
+
+
+def cooccurrence_neighbours(
+    m, *, k, alpha=0.5, shrink=2.0, min_count=0.0, sources=None, totals=None
+):
     """Top-``k`` item neighbours from an events x items matrix ``m``.
 
-    The raw co-occurrence ``c_ij`` is normalised as
-    ``c_ij / (n_i ** alpha * n_j ** (1 - alpha))`` (``alpha`` 0.5 is the
-    cosine), so a best-seller that shares a basket with everything does not
-    top every list, and shrunk by ``c_ij / (c_ij + shrink)`` so a pair seen
-    once is trusted less than a pair seen fifty times. Returns an items x
-    items CSR matrix with at most ``k`` entries per row and no diagonal.
+    The co-occurrence is ``c_ij = sum over events of sources[e, i] *
+    m[e, j]`` (``sources`` defaults to ``m`` itself, the symmetric count;
+    a different one makes the pairs directional, see
+    :func:`customer_stages`). It is normalised as ``c_ij / (n_i ** alpha
+    * n_j ** (1 - alpha))`` with ``n`` the item ``totals`` (by default the
+    column sums of ``m``; ``alpha`` 0.5 is the cosine), so a best-seller
+    that shares a basket with everything does not top every list, and
+    shrunk by ``c_ij / (c_ij + shrink)`` so a pair seen once is trusted
+    less than a pair seen fifty times. Passing ``totals`` counted over a
+    longer memory than the pairs lets recent pairs count more than old
+    ones without turning every list into this week's best-sellers.
+    Returns an items x items CSR matrix with at most ``k`` entries per row
+    and no diagonal.
     """
     m = sparse.csr_matrix(m, dtype=np.float32)
-    mt = m.T.tocsr()
-    counts = np.asarray(m.sum(axis=0)).ravel()
+    sources = m if sources is None else sparse.csr_matrix(sources, dtype=np.float32)
+    st = sources.T.tocsr()
+    counts = item_totals(m) if totals is None else np.asarray(totals, np.float32)
     safe = np.where(counts > 0, counts, 1.0)
     row_norm = np.power(safe, alpha)
     col_norm = np.power(safe, 1.0 - alpha)
@@ -149,7 +234,7 @@ def cooccurrence_neighbours(m, *, k, alpha=0.5, shrink=2.0, min_count=0.0):
     blocks = []
     for start in range(0, m.shape[1], BLOCK_ROWS):
         stop = min(start + BLOCK_ROWS, m.shape[1])
-        block = (mt[start:stop] @ m).tocsr()
+        block = (st[start:stop] @ m).tocsr()
         block.setdiag(0, k=start)  # an item is not its own neighbour
         block.eliminate_zeros()
         if min_count:
