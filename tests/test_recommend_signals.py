@@ -258,6 +258,45 @@ def test_evaluation_reports_every_method_on_new_items_only(tmp_path):
     assert ours["recall@10"] == 1.0
 
 
+def test_evaluation_reports_each_of_several_split_dates(tmp_path):
+    from ai_assist.evaluation import recommendations
+
+    path = tmp_path / "orders.csv"
+    path.write_text(CSV)
+
+    result = recommendations.run(
+        orders=str(path),
+        split_date="2011-10-04, 2011-11-09",
+        embedder="none",
+        als_factors=4,
+        als_iterations=2,
+    )
+
+    dates = [split["data"]["split_date"] for split in result["splits"]]
+    assert dates == ["2011-10-04", "2011-11-09"]
+    assert set(result["ours_vs_als"]) == set(dates)
+    # On 2011-10-04 customer 300 has the teapot and gloves; the cup and
+    # the trowel follow, and the trowel is first sold that day, so no
+    # method can know it yet.
+    assert result["splits"][0]["data"]["users"] == 1
+    assert result["splits"][0]["methods"]["ours"]["hr@10"] == 1.0
+    assert result["splits"][0]["methods"]["ours"]["recall@10"] == 0.5
+
+
+def test_evaluation_history_reads_as_many_orders_as_the_service(monkeypatch):
+    from ai_assist.evaluation import recommendations
+
+    monkeypatch.setattr(recommendations, "ORDERS_READ", 2)
+    train = rows(["a"], ["b"], customer="c", days_ago=9)
+    train += rows(["c", "d"], customer="c", days_ago=5)
+    train += rows(["e"], customer="c", days_ago=1)
+
+    events = recommendations._recent_orders(train, ["c"], NOW)
+
+    assert sorted(pid for pid, _ in events["c"]) == ["c", "d", "e"]
+    assert dict(events["c"])["e"] == pytest.approx(1.0)
+
+
 def test_evaluation_refuses_a_bad_split_date(tmp_path):
     from ai_assist.evaluation import recommendations
 

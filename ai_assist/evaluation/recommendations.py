@@ -6,7 +6,14 @@ it, asks each method for ten products. The targets are the products the
 customer bought from that date on and never before, so re-buying a known
 favourite earns nothing. Our method runs the production code:
 :func:`ai_assist.recommend.build.build_signals` builds the neighbour lists
-and :func:`ai_assist.recommend.ranker.score_candidates` blends them.
+and :func:`ai_assist.recommend.ranker.score_candidates` blends them over
+the same window of recent orders the live service reads.
+
+A change to the ranker should hold at several split dates, not one: the
+later the date, the shorter the test window, and what wins over a month
+before Christmas (trending, recent pairs) is not what wins over the eight
+months after April. ``--split-date`` takes a comma-separated list for
+that and then reports each date and ours/ALS ratios side by side.
 """
 
 import csv
@@ -25,6 +32,7 @@ from ..adapters import PurchaseRow
 from ..conf import ai_settings
 from ..recommend import ranker
 from ..recommend.build import build_signals
+from ..recommend.services import ORDERS_READ
 
 logger = logging.getLogger(__name__)
 
@@ -38,7 +46,8 @@ def add_arguments(parser):
     parser.add_argument(
         "--split-date",
         required=True,
-        help="YYYY-MM-DD: train before this date, test from it on.",
+        help="YYYY-MM-DD: train before this date, test from it on. Several "
+        "dates, comma-separated, evaluate each in turn.",
     )
     parser.add_argument(
         "--embedder",
@@ -61,14 +70,46 @@ def run(
     seed=42,
     **_,
 ):
-    """Evaluate every method; returns ``{"methods": {...}, ...}``."""
-    try:
-        split = datetime.strptime(split_date, "%Y-%m-%d")
-    except ValueError as exc:
-        raise ValueError(
-            f"--split-date must be YYYY-MM-DD, got {split_date!r}"
-        ) from exc
+    """Evaluate every method; returns ``{"methods": {...}, ...}``.
+
+    With several comma-separated split dates, returns ``{"splits": [one
+    such result per date], "ours_vs_als": {date: {metric: ratio}}}``.
+    """
+    dates = [part.strip() for part in str(split_date).split(",") if part.strip()]
+    splits = []
+    for date in dates:
+        try:
+            splits.append(datetime.strptime(date, "%Y-%m-%d"))
+        except ValueError as exc:
+            raise ValueError(f"--split-date must be YYYY-MM-DD, got {date!r}") from exc
+    if not splits:
+        raise ValueError(f"--split-date must be YYYY-MM-DD, got {split_date!r}")
     lines, titles = load_orders(orders)
+    options = {
+        "embedder": embedder,
+        "als_factors": als_factors,
+        "als_iterations": als_iterations,
+        "seed": seed,
+    }
+    results = [
+        _run_split(lines, titles, date, split, **options)
+        for date, split in zip(dates, splits, strict=True)
+    ]
+    if len(results) == 1:
+        return results[0]
+    return {
+        "splits": results,
+        "ours_vs_als": {
+            result["data"]["split_date"]: _ratios(result["methods"])
+            for result in results
+        },
+    }
+
+
+def _run_split(
+    lines, titles, split_date, split, *, embedder, als_factors, als_iterations, seed
+):
+    """Every method trained before ``split`` and scored on the lines after."""
     train = [row for row in lines if row.created_at < split]
     test = [row for row in lines if row.created_at >= split]
     if not train or not test:
@@ -85,7 +126,7 @@ def run(
     users = sorted(u for u, items in targets.items() if items)
     catalogue = sorted({row.product_id for row in train})
 
-    methods, timings = {}, {}
+    methods = {}
     for name, method in (
         (
             "ours",
@@ -99,9 +140,8 @@ def run(
     ):
         started = time.perf_counter()
         recommended = method()
-        timings[name] = round(time.perf_counter() - started, 2)
         methods[name] = _metrics(recommended, targets, users, len(catalogue))
-        methods[name]["seconds"] = timings[name]
+        methods[name]["seconds"] = round(time.perf_counter() - started, 2)
     return {
         "methods": methods,
         "data": {
@@ -111,6 +151,15 @@ def run(
             "catalogue": len(catalogue),
             "split_date": split_date,
         },
+    }
+
+
+def _ratios(methods):
+    """Ours over ALS for the two headline metrics (None where ALS got 0)."""
+    ours, als = methods["ours"], methods["als"]
+    return {
+        metric: round(ours[metric] / als[metric], 3) if als[metric] else None
+        for metric in (f"hr@{K}", f"ndcg@{K}")
     }
 
 
@@ -188,21 +237,42 @@ def _ours(train, users, bought, catalogue, titles, now, embedder_name):
     # The same trending list the live service blends (TRENDING_ITEMS long).
     popularity = dict(built.top_trending(ai_settings.TRENDING_ITEMS))
 
-    events = defaultdict(dict)  # customer -> {(order, product): age}
-    for row in train:
-        if row.customer_id in bought:
-            age = (now - row.created_at).total_seconds() / 86400
-            events[row.customer_id][(row.order_id, row.product_id)] = age
     recommended = {}
-    for user in users:
+    for user, events in _recent_orders(train, users, now).items():
         history = ranker.history_weights(
-            [(pid, age, "order") for (_, pid), age in events[user].items()],
+            [(pid, age, "order") for pid, age in events],
             half_life_days=ranker.HISTORY_HALF_LIFE_DAYS,
         )
-        scored = ranker.score_candidates(history, neighbours, popularity=popularity)
+        scored = ranker.score_candidates(
+            history,
+            neighbours,
+            popularity=popularity,
+            weights=ai_settings.RECOMMENDATION_WEIGHTS,
+        )
         best = ranker.top(scored, K, exclude=bought[user])
         recommended[user] = [s.product_id for s in best]
     return recommended
+
+
+def _recent_orders(train, users, now):
+    """``{user: [(product_id, age_days), ...]}`` from each user's most
+    recent orders, as many as the live service reads for a history."""
+    orders = defaultdict(dict)  # user -> {order: (age, {products})}
+    wanted = set(users)
+    for row in train:
+        if row.customer_id in wanted:
+            age = (now - row.created_at).total_seconds() / 86400
+            order = orders[row.customer_id].setdefault(row.order_id, (age, set()))
+            order[1].add(row.product_id)
+    events = {}
+    for user in users:
+        recent = sorted(orders[user].values(), key=lambda order: order[0])
+        events[user] = [
+            (pid, age)
+            for age, products in recent[:ORDERS_READ]
+            for pid in sorted(products)
+        ]
+    return events
 
 
 def _popularity(train, users, bought):
