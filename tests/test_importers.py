@@ -386,7 +386,7 @@ def test_seed_demo_names_shoppers_and_adds_sample_merchandise(
     assert shopper.orders.exclude(status="delivered").exists()
     assert f"shopper / {DEMO_CUSTOMER_PASSWORD}" in out
     mug = Product.objects.get(sku="solidus-mug-set")
-    assert mug.currency == "USD" and mug.category.name == "Sample merchandise"
+    assert mug.currency == "GBP" and mug.category.name == "Sample merchandise"
     assert (tmp_path / mug.image.name).exists()
 
     before = snapshot()
