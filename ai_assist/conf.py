@@ -128,9 +128,10 @@ DEFAULTS = {
     "TRENDING_HALF_LIFE_DAYS": 7,
     # How many products the stored trending list keeps.
     "TRENDING_ITEMS": 200,
-    # How much each signal counts in "for_you": co_customer (bought by the
-    # same customers), co_purchase (same order), content (similar text)
-    # and trending. Keys given here replace the ranker's defaults.
+    # How much each signal counts in "for_you": co_customer (what buyers of
+    # an item bought with it or later), co_purchase (same order), content
+    # (similar text) and trending. Each signal is scaled to a maximum of 1
+    # before weighting. Keys given here replace the ranker's defaults.
     "RECOMMENDATION_WEIGHTS": {},
     # Days after a click within which an order of the product counts as
     # converted by the widget.
