@@ -12,6 +12,7 @@ from ai_assist.retrieval.search import (
     DenseChannel,
     HybridRanker,
     KeywordIndex,
+    _shared_ranks,
     analyze,
     clear_search_index,
     get_catalogue_index,
@@ -343,6 +344,30 @@ def test_hybrid_reranks_keyword_matches_by_meaning_before_other_products():
     assert [row for row, _ in ranker.rank(parse_query("camera"), method="embedding")][
         0
     ] == 3
+
+
+def _unit(cosine):
+    """A 2-d unit vector whose cosine with FixedQueryEmbedder's query is given."""
+    return [cosine, float(np.sqrt(1 - cosine**2))]
+
+
+def test_keyword_ties_share_a_rank_so_the_embeddings_order_them():
+    ranks = _shared_ranks(np.array([3.0, 2.0, 2.0, 2.0, 1.0]))
+    assert ranks.tolist() == [1, 2, 2, 2, 5]
+    # Equal BM25 scores: one query word in texts of equal length. Were
+    # the tie ranked in row order, row 0's first place would lift it
+    # over row 5, which the embeddings prefer.
+    texts = ["notebook pc", "notebook bag", "notebook stand", "notebook dock"]
+    texts += ["notebook sleeve", "notebook lock", "tablet case"]
+    cosines = [0.9, 0.5, 0.6, 0.7, 0.8, 0.95, 0.99]
+    matrix = np.array([_unit(c) for c in cosines], dtype=np.float32)
+    ranker = HybridRanker(
+        KeywordIndex(texts), {"dense": DenseChannel(FixedQueryEmbedder(), matrix)}
+    )
+
+    rows = [row for row, _ in ranker.rank(parse_query("notebook"))]
+
+    assert rows == [5, 0, 4, 3, 2, 1, 6]
 
 
 def test_lexicon_alternatives_form_one_term_group():

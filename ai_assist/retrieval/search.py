@@ -407,6 +407,17 @@ def _top(scores, depth):
     return candidates[np.argsort(-scores[candidates], kind="stable")]
 
 
+def _shared_ranks(scores):
+    """1-based ranks of ``scores`` (sorted best first); equal scores share one.
+
+    BM25 gives the same score to products that hold the query's words
+    equally often in texts of equal length, such as dozens of "HP ...
+    Notebook PC" titles. Their order among themselves is arbitrary, so
+    none of them should gain from it in a fusion by rank.
+    """
+    return 1 + np.searchsorted(-scores, -scores, side="left")
+
+
 # Channel weights in the fusion. Keywords and meaning count alike; the
 # multilingual channel joins only for queries that are not English.
 WEIGHTS = {"bm25": 1.0, "dense": 1.0, "multilingual": 1.0}
@@ -483,7 +494,7 @@ class HybridRanker:
         # The head's score adds one to its RRF score, so the head always
         # stays above the tail (whose scores are far below one).
         ranks = 1 + np.arange(len(head))
-        boosted = RERANK_WEIGHTS["bm25"] / (RRF_K + ranks)
+        boosted = RERANK_WEIGHTS["bm25"] / (RRF_K + _shared_ranks(scores["bm25"][head]))
         for name, channel in dense.items():
             order = np.argsort(-channel[head], kind="stable")
             boosted[order] += RERANK_WEIGHTS.get(name, 1.0) / (RRF_K + ranks)
