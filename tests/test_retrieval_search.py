@@ -370,6 +370,50 @@ def test_keyword_ties_share_a_rank_so_the_embeddings_order_them():
     assert rows == [5, 0, 4, 3, 2, 1, 6]
 
 
+def test_keyword_index_tells_which_rows_hold_every_term_group():
+    keywords = KeywordIndex(["red mugs", "blue cup", "red plate"])
+
+    held = keywords.holding_all([{"mug", "cup"}, {"red"}])
+
+    assert held.tolist() == [True, False, False]
+    assert keywords.holding_all([]).tolist() == [True, True, True]
+
+
+def test_products_holding_every_query_word_lead_the_hybrid():
+    # The embeddings prefer the lens, but only the bags hold both words.
+    texts = ["camera lens", "camera bag black", "camera bag with strap", "tripod"]
+    cosines = [0.99, 0.5, 0.6, 0.98]
+    matrix = np.array([_unit(c) for c in cosines], dtype=np.float32)
+    ranker = HybridRanker(
+        KeywordIndex(texts), {"dense": DenseChannel(FixedQueryEmbedder(), matrix)}
+    )
+
+    rows = [row for row, _ in ranker.rank(parse_query("camera bag"))]
+
+    assert rows == [2, 1, 0, 3]
+
+
+def test_partial_keyword_matches_fill_the_head_in_the_embeddings_order():
+    # No product holds both words. BM25 favours the rare word ("gadget")
+    # and, among the USB products, the short texts; the embeddings find
+    # the hub nearest the query, then the bag. A product sharing no word
+    # comes after every partial match, however near its vector.
+    texts = ["gadget bag", "usb cable", "usb stick", "usb fan"]
+    texts += ["usb hub with four ports for laptops", "phone charger"]
+    cosines = [0.9, 0.5, 0.6, 0.7, 0.95, 0.99]
+    matrix = np.array([_unit(c) for c in cosines], dtype=np.float32)
+    keywords = KeywordIndex(texts)
+    ranker = HybridRanker(
+        keywords, {"dense": DenseChannel(FixedQueryEmbedder(), matrix)}
+    )
+    bm25 = keywords.scores("usb gadget")
+    assert bm25.argmax() == 0 and bm25[4] < bm25[1:4].min()
+
+    rows = [row for row, _ in ranker.rank(parse_query("usb gadget"))]
+
+    assert rows == [4, 0, 3, 2, 1, 5]
+
+
 def test_lexicon_alternatives_form_one_term_group():
     assert parse_query("红色的杯子").term_groups() == [{"mug", "cup"}]
     assert parse_query("red lunch bags").term_groups() == [{"lunch"}, {"bag"}]

@@ -11,10 +11,11 @@ lexicon. Three channels then score the catalogue:
 - ``multilingual``: the multilingual embedder's vectors, for queries that
   are not English, so "我想买一个红色的午餐袋" meets "LUNCH BAG RED".
 
-The hybrid takes BM25's best products and re-ranks them with the
-embeddings, then lists everything else by reciprocal-rank fusion of all
-channels; fusing by rank needs no calibration between BM25 scores and
-cosine similarities.
+The hybrid takes BM25's best products holding every query word and
+re-ranks them with the embeddings, tops them up with the partial matches
+that the embeddings prefer, then lists everything else by reciprocal-rank
+fusion of all channels; fusing by rank needs no calibration between BM25
+scores and cosine similarities.
 :func:`search_products` then applies the live rules (published only, price
 limits) against the store through the adapter, and puts products of the
 asked colour first.
@@ -348,6 +349,20 @@ class KeywordIndex:
             return np.zeros(self.size, dtype=np.float32)
         return np.asarray(self._bm25.get_scores(terms), dtype=np.float32)
 
+    def holding_all(self, groups):
+        """Which rows hold at least one term of every group (a boolean mask).
+
+        ``groups`` are sets of analysed terms, as from
+        :meth:`ParsedQuery.term_groups`; with no group every row qualifies.
+        """
+        held = np.ones(self.size, dtype=bool)
+        for group in groups:
+            found = np.zeros(self.size, dtype=bool)
+            for term in group:
+                found |= self._bm25.get_scores([term]) > 0
+            held &= found
+        return held
+
 
 @dataclass
 class DenseChannel:
@@ -422,14 +437,21 @@ def _shared_ranks(scores):
 # multilingual channel joins only for queries that are not English.
 WEIGHTS = {"bm25": 1.0, "dense": 1.0, "multilingual": 1.0}
 
-# The hybrid's head: BM25's best RERANK_DEPTH products (about three pages),
-# re-ranked with the embeddings weighing twice BM25's own order. Products
-# that share the query's words are the safest answers in a shop (a
-# "laser printer" query should not lead with a semantically close scanner),
-# while the embeddings tell the thing asked for from its accessories
-# ("camera" vs "camera battery"). Everything else follows, fused by RRF.
-# Measured on the Icecat judgments this beat plain RRF over all products on
-# both nDCG figures (see ai_assist.evaluation.search).
+# The hybrid's head: RERANK_DEPTH products (about three pages) that share
+# the query's words, the safest answers in a shop (a "laser printer" query
+# should not lead with a semantically close scanner). First come BM25's
+# best products holding every query word, re-ranked with the embeddings
+# weighing twice BM25's own order, so that the embeddings tell the thing
+# asked for from its accessories ("camera" vs "camera battery"). When
+# fewer than RERANK_DEPTH products hold every word, products holding some
+# of them fill the head in the embeddings' order: among partial matches
+# BM25 mostly rewards the rarer word, so "usb gadget" would bring gadget
+# bags and "head set" doll styling sets, while the embeddings read the
+# words together. Everything else follows, fused by RRF.
+# On the Icecat dev judgments (nDCG@10 over judged products / unjudged
+# counted as 0; see ai_assist.evaluation.search) the hybrid scores
+# 0.9021/0.7957 against BM25's 0.8173/0.7320 and the embeddings'
+# 0.8934/0.5838; BM25's head alone, re-ranked, scored 0.8929/0.7970.
 RERANK_DEPTH = 30
 RERANK_WEIGHTS = {"bm25": 1.0, "dense": 2.0, "multilingual": 2.0}
 
@@ -463,9 +485,10 @@ class HybridRanker:
         """Return ``[(row, score), ...]`` best first for ``method``.
 
         ``method`` is "bm25", "embedding" (the dense channels fused) or
-        "hybrid" (BM25's head re-ranked by the embeddings, then the rest
-        by RRF over every channel). Each channel contributes its top
-        ``depth`` rows; rows that no channel retrieved are left out.
+        "hybrid" (a head of keyword matches ordered with the embeddings,
+        see RERANK_DEPTH, then the rest by RRF over every channel). Each
+        channel contributes its top ``depth`` rows; rows that no channel
+        retrieved are left out.
         """
         scores = self.channel_scores(parsed)
         if method == "bm25":
@@ -476,30 +499,50 @@ class HybridRanker:
                 depth=depth,
             )
         else:
-            fused = self._hybrid(scores, depth)
+            complete = self.keywords.holding_all(parsed.term_groups())
+            fused = self._hybrid(scores, depth, complete)
         if fused is None:
             return []
         order = _top(np.where(fused > 0, fused, -np.inf), limit or len(fused))
         return [(int(row), float(fused[row])) for row in order]
 
-    def _hybrid(self, scores, depth):
+    def _hybrid(self, scores, depth, complete):
+        """Fused scores: the head (see RERANK_DEPTH) above the RRF of the rest.
+
+        ``complete`` marks the rows that hold every query word. Scores
+        are 2 + RRF for the products holding every word, 1 + RRF for the
+        partial matches that fill the head and RRF alone (far below one)
+        for everything else, so the three tiers never mix.
+        """
         dense = {n: s for n, s in scores.items() if n != "bm25" and s is not None}
-        tail = reciprocal_rank_fusion(
+        fused = reciprocal_rank_fusion(
             [(self.weights.get(n, 1.0), s) for n, s in scores.items()], depth=depth
         )
-        head = _top(scores["bm25"], RERANK_DEPTH)
-        if not len(head) or not dense:
-            return tail
+        bm25 = scores["bm25"]
+        if not dense or not np.isfinite(bm25).any():
+            return fused
 
-        # The head's score adds one to its RRF score, so the head always
-        # stays above the tail (whose scores are far below one).
-        ranks = 1 + np.arange(len(head))
-        boosted = RERANK_WEIGHTS["bm25"] / (RRF_K + _shared_ranks(scores["bm25"][head]))
+        whole = _top(np.where(complete, bm25, -np.inf), RERANK_DEPTH)
+        ranks = 1 + np.arange(len(whole))
+        boosted = RERANK_WEIGHTS["bm25"] / (RRF_K + _shared_ranks(bm25[whole]))
         for name, channel in dense.items():
-            order = np.argsort(-channel[head], kind="stable")
+            order = np.argsort(-channel[whole], kind="stable")
             boosted[order] += RERANK_WEIGHTS.get(name, 1.0) / (RRF_K + ranks)
-        tail[head] = 1.0 + boosted
-        return tail
+        fused[whole] = 2.0 + boosted
+
+        room = RERANK_DEPTH - len(whole)
+        if room > 0:
+            partial = np.isfinite(bm25) & ~complete
+            meaning = reciprocal_rank_fusion(
+                [
+                    (RERANK_WEIGHTS.get(n, 1.0), np.where(partial, s, -np.inf))
+                    for n, s in dense.items()
+                ],
+                depth=room,
+            )
+            fill = _top(np.where(meaning > 0, meaning, -np.inf), room)
+            fused[fill] = 1.0 + meaning[fill]
+        return fused
 
 
 # --- The store's catalogue index ---------------------------------------------
