@@ -328,9 +328,13 @@ class ModelStoreAdapter(StoreAdapter):
         valid = []
         for value in ids:
             try:
-                valid.append(pk.to_python(value))
+                value = pk.to_python(value)
+                # Out of the column's range ("99999999999999999999") the
+                # database would raise rather than match nothing.
+                pk.run_validators(value)
             except Exception:  # a malformed id matches nothing
                 continue
+            valid.append(value)
         objs = self.product_queryset().filter(pk__in=valid)
         return {str(o.pk): self.to_product(o) for o in objs}
 

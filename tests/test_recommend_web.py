@@ -170,6 +170,19 @@ def test_api_rejects_bad_input_with_a_clear_message(db, client, params, field):
     assert field in response.json()["fields"]
 
 
+@pytest.mark.parametrize(
+    "product", ["999999", "abc", "-1", "66.0", "99999999999999999999999999"]
+)
+def test_api_answers_an_unknown_product_with_404(db, client, product):
+    # Not popular items labelled "similar", and never a database error.
+    response = client.get(API, {"kind": "similar", "product": product})
+
+    assert response.status_code == 404
+    body = response.json()
+    assert body["code"] == "not_found"
+    assert "product" in body["fields"]
+
+
 def test_api_schema_describes_the_endpoint(db, client):
     schema = client.get("/ai-assist/api/schema/", {"format": "json"}).json()
 

@@ -13,6 +13,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from ..adapters import get_adapter
 from ..recommend import tracking
 from ..recommend.services import recommend
 from . import recommend_serializers as s
@@ -50,6 +51,9 @@ class RecommendationListView(APIView):
         responses={
             200: s.RecommendationListSerializer,
             400: OpenApiResponse(s.RecommendationErrorSerializer),
+            404: OpenApiResponse(
+                s.RecommendationErrorSerializer, description="No such product."
+            ),
         },
     )
     def get(self, request):
@@ -57,6 +61,17 @@ class RecommendationListView(APIView):
         if not query.is_valid():
             return _invalid(query)
         params = query.validated_data
+        product = params.get("product")
+        if product and get_adapter().get_product(product) is None:
+            # Popular items labelled "similar" would hide a page's bad id.
+            return Response(
+                {
+                    "detail": f"No product with id {product!r}.",
+                    "code": "not_found",
+                    "fields": {"product": ["No such product."]},
+                },
+                status=status.HTTP_404_NOT_FOUND,
+            )
         items = recommend(
             params["kind"],
             product=params.get("product") or None,
