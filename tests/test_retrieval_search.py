@@ -220,6 +220,16 @@ def test_chinese_query_finds_the_same_red_lunch_bag(catalogue):
     assert skus(chinese) == skus(english) == ["20725"]
 
 
+def test_a_products_sku_finds_that_product_first(catalogue):
+    hits = search_products(" 85099 ", limit=3)
+
+    assert hits[0].product.sku == "85099"
+
+
+def test_an_unpublished_products_sku_finds_nothing_of_it(catalogue):
+    assert "20728" not in skus(search_products("20728"))
+
+
 def test_unpublishing_a_product_hides_it_at_once(catalogue):
     Product.objects.filter(sku="20725").update(is_published=False)
 

@@ -556,6 +556,12 @@ class CatalogueIndex:
         self.ids = [p.id for p in self.products]
         self.rows = {pid: row for row, pid in enumerate(self.ids)}
         self.keywords = KeywordIndex([keyword_text(p) for p in self.products])
+        # A query that is exactly a product's SKU means that product.
+        self.skus = {
+            p.sku.strip().casefold(): row
+            for row, p in enumerate(self.products)
+            if p.sku and p.sku.strip()
+        }
         self._dense = {}  # channel -> (vectors version, DenseChannel)
 
     def dense_channel(self, name, embedder, *, multilingual):
@@ -645,7 +651,7 @@ def search_products(query, *, limit=10, filters=None, language=None):
     ``colours`` (canonical English names). Only published products within
     the price limits are returned, read live through the store adapter;
     products of an asked colour that match the rest of the query come
-    first.
+    first. A query that is exactly a product's SKU puts that product first.
     """
     parsed = _with_filters(parse_query(query, language=language), filters or {})
     index = get_catalogue_index()
@@ -657,6 +663,10 @@ def search_products(query, *, limit=10, filters=None, language=None):
     else:
         # Only filters were given ("anything under £5"): every product.
         ranked = [(row, 0.0) for row in range(len(index.products))]
+    sku_row = index.skus.get((query or "").strip().casefold())
+    if sku_row is not None:
+        best = ranked[0][1] + 1.0 if ranked else 1.0
+        ranked = [(sku_row, best)] + [(r, v) for r, v in ranked if r != sku_row]
     rows = [(row, s) for row, s in ranked if _passes(index.products[row], parsed)]
     if parsed.colours:
         rows = _colour_first(index, rows, parsed)
