@@ -177,6 +177,30 @@ def test_product_question_admits_the_description_does_not_say(catalogue, intent)
     assert [c["id"] for c in reply.cards] == [str(bag.pk)]
 
 
+def test_things_under_a_price_are_searched_even_when_read_as_a_question(
+    catalogue, intent
+):
+    # The router may read "X under £5" as a question about the page's
+    # product; the shopper is asking for products.
+    intent("product_question")
+    stand = catalogue["22423"]
+
+    reply, _ = ask("lunch bag under £5", page_product_id=str(stand.pk))
+
+    assert reply.cards
+    assert all("LUNCH BAG" in c["title"] for c in reply.cards)
+    assert all(Decimal(c["price"]) <= 5 for c in reply.cards)
+
+
+def test_a_price_question_about_the_page_product_stays_a_question(catalogue, intent):
+    intent("product_question")
+    bag = catalogue["20725"]
+
+    reply, _ = ask("is it under £5?", page_product_id=str(bag.pk))
+
+    assert [c["id"] for c in reply.cards] == [str(bag.pk)]
+
+
 def test_product_question_quotes_the_matching_description(catalogue, intent):
     intent("product_question")
     bag = catalogue["20726"]

@@ -222,6 +222,10 @@ def _search(text, context, language):
 
 
 def _product_question(text, context, language):
+    if _names_a_price_limit_and_a_thing(text):
+        # "cake stand under £10" asks for products, whatever page it is
+        # typed on; "is it under £10?" stays a question about the product.
+        return _search(text, context, language)
     candidates = [context.page_product_id, *context.recent_product_ids]
     for product_id in filter(None, candidates):
         facts = tools.get_product_facts(product_id, question=text)
@@ -233,6 +237,14 @@ def _product_question(text, context, language):
             )
     result = tools.search_catalogue(text, language=language)
     return _Turn(answers.no_product_answer(result), cards=result["products"])
+
+
+def _names_a_price_limit_and_a_thing(text):
+    from ..retrieval.search import analyze, parse_query
+
+    parsed = parse_query(text)
+    has_limit = parsed.min_price is not None or parsed.max_price is not None
+    return has_limit and bool(analyze(parsed.keywords))
 
 
 def _recommendation(text, context, language):
