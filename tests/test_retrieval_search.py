@@ -220,6 +220,11 @@ def test_chinese_query_finds_the_same_red_lunch_bag(catalogue):
     assert skus(chinese) == skus(english) == ["20725"]
 
 
+@pytest.mark.parametrize("query", ["qwzxv plorkt", "zzzzzz", "<script>x</script>"])
+def test_nonsense_finds_nothing_rather_than_the_nearest_products(catalogue, query):
+    assert search_products(query) == []
+
+
 def test_a_products_sku_finds_that_product_first(catalogue):
     hits = search_products(" 85099 ", limit=3)
 

@@ -652,18 +652,24 @@ def search_products(query, *, limit=10, filters=None, language=None):
     the price limits are returned, read live through the store adapter;
     products of an asked colour that match the rest of the query come
     first. A query that is exactly a product's SKU puts that product first.
+    An English query none of whose words is in any product finds nothing:
+    the embeddings alone would list the nearest products to "qwzxv" or to
+    a misspelling, and measured on the demo catalogue those were
+    unrelated.
     """
     parsed = _with_filters(parse_query(query, language=language), filters or {})
     index = get_catalogue_index()
     if not index.products or limit <= 0:
         return []
 
+    sku_row = index.skus.get((query or "").strip().casefold())
+    if sku_row is None and _matches_no_word(index, parsed):
+        return []
     if analyze(parsed.keywords) or parsed.text:
         ranked = index.ranker().rank(parsed, limit=CANDIDATES)
     else:
         # Only filters were given ("anything under £5"): every product.
         ranked = [(row, 0.0) for row in range(len(index.products))]
-    sku_row = index.skus.get((query or "").strip().casefold())
     if sku_row is not None:
         best = ranked[0][1] + 1.0 if ranked else 1.0
         ranked = [(sku_row, best)] + [(r, v) for r, v in ranked if r != sku_row]
@@ -671,6 +677,17 @@ def search_products(query, *, limit=10, filters=None, language=None):
     if parsed.colours:
         rows = _colour_first(index, rows, parsed)
     return _live_hits(index, rows, parsed, limit)
+
+
+def _matches_no_word(index, parsed):
+    """Whether an English query has words and no product holds any of them.
+
+    Chinese queries are exempt: the multilingual embeddings read them
+    directly, beyond what the lexicon translates.
+    """
+    if parsed.language != "en" or not analyze(parsed.core_keywords):
+        return False
+    return not index.keywords.scores(parsed.core_keywords).any()
 
 
 def _colour_first(index, rows, parsed):
