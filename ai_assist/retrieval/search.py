@@ -651,8 +651,9 @@ def search_products(query, *, limit=10, filters=None, language=None):
     ``colours`` (canonical English names). Only published products within
     the price limits are returned, read live through the store adapter;
     products of an asked colour that match the rest of the query come
-    first. A query that is exactly a product's SKU puts that product first.
-    An English query none of whose words is in any product finds nothing:
+    first. A query that is exactly a product's SKU finds that product alone.
+    An English query none of whose words is in any product finds nothing
+    (nor does one of punctuation only, with no price limit or colour):
     the embeddings alone would list the nearest products to "qwzxv" or to
     a misspelling, and measured on the demo catalogue those were
     unrelated.
@@ -663,16 +664,15 @@ def search_products(query, *, limit=10, filters=None, language=None):
         return []
 
     sku_row = index.skus.get((query or "").strip().casefold())
-    if sku_row is None and _matches_no_word(index, parsed):
+    if sku_row is not None:
+        ranked = [(sku_row, 1.0)]
+    elif _matches_no_word(index, parsed):
         return []
-    if analyze(parsed.keywords) or parsed.text:
+    elif analyze(parsed.keywords) or parsed.text:
         ranked = index.ranker().rank(parsed, limit=CANDIDATES)
     else:
         # Only filters were given ("anything under £5"): every product.
         ranked = [(row, 0.0) for row in range(len(index.products))]
-    if sku_row is not None:
-        best = ranked[0][1] + 1.0 if ranked else 1.0
-        ranked = [(sku_row, best)] + [(r, v) for r, v in ranked if r != sku_row]
     rows = [(row, s) for row, s in ranked if _passes(index.products[row], parsed)]
     if parsed.colours:
         rows = _colour_first(index, rows, parsed)
@@ -683,10 +683,14 @@ def _matches_no_word(index, parsed):
     """Whether an English query has words and no product holds any of them.
 
     Chinese queries are exempt: the multilingual embeddings read them
-    directly, beyond what the lexicon translates.
+    directly, beyond what the lexicon translates. A query with no word at
+    all ("%") counts too, unless it gives a price limit or a colour.
     """
-    if parsed.language != "en" or not analyze(parsed.core_keywords):
+    if parsed.language != "en":
         return False
+    if not analyze(parsed.core_keywords):
+        filtered = parsed.min_price is not None or parsed.max_price is not None
+        return not (filtered or parsed.colours)
     return not index.keywords.scores(parsed.core_keywords).any()
 
 
