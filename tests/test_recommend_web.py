@@ -50,6 +50,19 @@ def test_tag_renders_the_kind_template_with_reasons_and_tracked_links(built):
     assert reverse("ai_assist:recommendation_click", args=[token]) in html
 
 
+def test_bought_together_of_a_never_ordered_product_does_not_claim_it(built):
+    # Nobody bought the lamp: its list is filled from similar and popular
+    # products, so the heading must not say they are bought together.
+    html = render(
+        '{% ai_recommendations "bought_together" product=product limit=3 %}',
+        product=built.products.lamp,
+        request=make_request(),
+    )
+
+    assert "You may also like" in html
+    assert "Often bought together" not in html
+
+
 def test_tag_takes_the_product_from_the_context_and_counts_the_view(built):
     p = built.products
     request = make_request()

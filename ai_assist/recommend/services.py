@@ -45,6 +45,8 @@ class Recommendation:
     kind: str
     token: str
     position: int = 0
+    # The signal the item came from ("co_purchase", "content", "trending"...).
+    source: str = ""
 
     @property
     def click_url(self):
@@ -113,8 +115,9 @@ def recommend(
             kind=kind,
             token=secrets.token_urlsafe(12),
             position=i,
+            source=candidate.signal,
         )
-        for i, (item, _candidate) in enumerate(picked)
+        for i, (item, candidate) in enumerate(picked)
     ]
     if request is not None:
         tracking.attribute_cart(request, shopper.cart)

@@ -3,7 +3,13 @@
 from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
 
+from ..models.recommend import Kind, Signal
 from .services import note_product_view, recommend
+
+# The signals that make a "bought together" list what its title says. A
+# list filled only from the others (a product nobody has ordered yet) gets
+# a neutral title instead.
+PAIR_SIGNALS = {Signal.CO_PURCHASE, Signal.CO_CUSTOMER}
 
 
 def template_names(kind):
@@ -29,6 +35,8 @@ def render_widget(request, kind, *, product=None, limit=4):
     the same page (a new guest's "for you" would otherwise repeat
     "trending" item for item). The first widget rendered for a request
     links the default stylesheet (``include_styles`` in the context).
+    ``filled_up`` tells a "bought together" template that no item came
+    from orders, so its title should not claim they did.
     """
     if product is not None and request is not None:
         note_product_view(
@@ -54,6 +62,8 @@ def render_widget(request, kind, *, product=None, limit=4):
             "recommendations": recommendations,
             "kind": kind,
             "include_styles": include_styles,
+            "filled_up": kind == Kind.BOUGHT_TOGETHER
+            and not any(rec.source in PAIR_SIGNALS for rec in recommendations),
         },
         request=request,
     )
