@@ -196,6 +196,17 @@ def test_api_answers_an_unknown_product_with_404(db, client, product):
     assert "product" in body["fields"]
 
 
+def test_event_api_answers_a_body_that_is_not_json_with_a_coded_error(db, client):
+    response = client.post(
+        "/ai-assist/api/recommendations/events/",
+        data="{not json",
+        content_type="application/json",
+    )
+
+    assert response.status_code == 400
+    assert response.json()["code"] == "parse_error"
+
+
 def test_api_schema_describes_the_endpoint(db, client):
     schema = client.get("/ai-assist/api/schema/", {"format": "json"}).json()
 

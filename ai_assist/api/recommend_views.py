@@ -30,7 +30,18 @@ def _invalid(serializer):
     )
 
 
-class RecommendationListView(APIView):
+class _View(APIView):
+    def handle_exception(self, exc):
+        # DRF's own refusals (a body that is not JSON...) get the same
+        # {detail, code} shape as this API's.
+        response = super().handle_exception(exc)
+        data = response.data
+        if isinstance(data, dict) and "detail" in data and "code" not in data:
+            data["code"] = getattr(data["detail"], "code", "error")
+        return response
+
+
+class RecommendationListView(_View):
     """One recommendation list for the current shopper."""
 
     authentication_classes = [SessionAuthentication]
@@ -103,7 +114,7 @@ class RecommendationListView(APIView):
         return Response(s.RecommendationListSerializer(data).data)
 
 
-class RecommendationEventView(APIView):
+class RecommendationEventView(_View):
     """Record a click (or add-to-cart) on a recommended item by its token.
 
     For widgets that navigate with JavaScript instead of the redirect link.
