@@ -329,6 +329,8 @@ def test_admin_event_list_shows_a_chart_per_metric(built, admin_client):
     assert html.count('class="ai-rec-chart"') == 2
     assert "<polyline" in html
     assert "Click-through rate" in html
+    # The owner is told when orders show up and why guests' never do.
+    assert "within 7 days of the click" in html
 
 
 def test_admin_rebuild_now_button_rebuilds(

@@ -5,6 +5,7 @@ from django.http import HttpResponseNotAllowed, HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 
+from ..conf import ai_settings
 from ..models.recommend import (
     NeighbourList,
     RecommendationBuild,
@@ -117,6 +118,7 @@ class RecommendationEventAdmin(admin.ModelAdmin):
         extra_context = {
             **(extra_context or {}),
             "chart_days": days,
+            "attribution_days": ai_settings.ATTRIBUTION_DAYS,
             "ctr_chart": charts.line_chart(stats, "ctr"),
             "conversion_chart": charts.line_chart(stats, "conversion"),
         }
