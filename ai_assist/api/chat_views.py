@@ -21,13 +21,13 @@ from rest_framework.authentication import SessionAuthentication
 from rest_framework.permissions import AllowAny
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from ..adapters import get_adapter
 from ..chat import conversations
 from ..conf import ai_settings
 from ..models import Conversation, Message
 from . import chat_serializers as s
+from .base import APIBaseView
 
 CONVERSATION_ID = OpenApiParameter(
     "conversation_id", OpenApiTypes.UUID, OpenApiParameter.PATH
@@ -112,7 +112,7 @@ def invalid_response(serializer):
     )
 
 
-class ChatView(APIView):
+class ChatView(APIBaseView):
     """Shared set-up: session auth with CSRF for all, open to guests."""
 
     authentication_classes = [ChatSessionAuthentication]
@@ -129,14 +129,6 @@ class ChatView(APIView):
         if create_session and not session.session_key:
             session.save()
         return {"user": self.request.user, "session_key": session.session_key or ""}
-
-    def handle_exception(self, exc):
-        # DRF's own refusals (CSRF, 404) get the same {detail, code} shape.
-        response = super().handle_exception(exc)
-        data = response.data
-        if isinstance(data, dict) and "detail" in data and "code" not in data:
-            data["code"] = getattr(data["detail"], "code", "error")
-        return response
 
     def get_conversation(self, conversation_id):
         try:

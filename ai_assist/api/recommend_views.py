@@ -11,12 +11,12 @@ from rest_framework import status
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from ..adapters import get_adapter
 from ..recommend import tracking
 from ..recommend.services import recommend
 from . import recommend_serializers as s
+from .base import APIBaseView
 
 
 def _invalid(serializer):
@@ -30,18 +30,7 @@ def _invalid(serializer):
     )
 
 
-class _View(APIView):
-    def handle_exception(self, exc):
-        # DRF's own refusals (a body that is not JSON...) get the same
-        # {detail, code} shape as this API's.
-        response = super().handle_exception(exc)
-        data = response.data
-        if isinstance(data, dict) and "detail" in data and "code" not in data:
-            data["code"] = getattr(data["detail"], "code", "error")
-        return response
-
-
-class RecommendationListView(_View):
+class RecommendationListView(APIBaseView):
     """One recommendation list for the current shopper."""
 
     authentication_classes = [SessionAuthentication]
@@ -114,7 +103,7 @@ class RecommendationListView(_View):
         return Response(s.RecommendationListSerializer(data).data)
 
 
-class RecommendationEventView(_View):
+class RecommendationEventView(APIBaseView):
     """Record a click (or add-to-cart) on a recommended item by its token.
 
     For widgets that navigate with JavaScript instead of the redirect link.
