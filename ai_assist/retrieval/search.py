@@ -349,6 +349,14 @@ class KeywordIndex:
             return np.zeros(self.size, dtype=np.float32)
         return np.asarray(self._bm25.get_scores(terms), dtype=np.float32)
 
+    def knows_any(self, text):
+        """Whether any product holds any of ``text``'s terms.
+
+        A vocabulary lookup, not a scoring pass over every product.
+        """
+        vocabulary = self._bm25.vocab_dict if self.size else {}
+        return any(term in vocabulary for term in analyze(text))
+
     def holding_all(self, groups):
         """Which rows hold at least one term of every group (a boolean mask).
 
@@ -691,7 +699,7 @@ def _matches_no_word(index, parsed):
     if not analyze(parsed.core_keywords):
         filtered = parsed.min_price is not None or parsed.max_price is not None
         return not (filtered or parsed.colours)
-    return not index.keywords.scores(parsed.core_keywords).any()
+    return not index.keywords.knows_any(parsed.core_keywords)
 
 
 def _colour_first(index, rows, parsed):
